@@ -1,0 +1,1 @@
+//! Swift's request constraints (`swift/common/constraints.py`) with the `[swift-constraints]` overrides.

@@ -1,0 +1,2 @@
+//! `swift-container-server [CONF]`.
+fn main() {}
