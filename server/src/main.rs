@@ -9,7 +9,7 @@ use swift_common::config::ConfFile;
 use swift_common::db::BrokerCache;
 use swift_container_server::app::{router, AppState};
 use swift_container_server::logging::{self, LogOptions};
-use swift_container_server::settings::{Settings, APP_SECTION};
+use swift_container_server::settings::Settings;
 use tokio::signal::unix::{signal, SignalKind};
 
 /// The config used when no CONF is given (see etc/embedded-container-server.conf).
@@ -84,16 +84,17 @@ fn prepare_embedded_data(data: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-fn log_options(conf: &ConfFile, verbose: bool) -> LogOptions {
-    let section = conf.section(APP_SECTION);
-    let get = |key: &str| section.as_ref().and_then(|s| s.get(key).map(str::to_string));
+fn log_options(settings: &Settings, verbose: bool) -> LogOptions {
+    let raw = &settings.server.raw;
+    // Swift defaults to syslog at /dev/log; we log to stderr unless the config names a
+    // syslog destination or facility.
     LogOptions {
-        name: get("log_name").unwrap_or_else(|| "container-server".into()),
-        level: get("log_level").unwrap_or_else(|| "INFO".into()),
-        facility: get("log_facility"),
-        address: get("log_address"),
-        udp_host: get("log_udp_host"),
-        udp_port: get("log_udp_port").and_then(|p| p.parse().ok()).unwrap_or(514),
+        name: settings.server.log_name.clone(),
+        level: settings.server.log_level.clone(),
+        facility: raw.get("log_facility").map(str::to_string),
+        address: raw.get("log_address").map(str::to_string),
+        udp_host: settings.server.log_udp_host.clone(),
+        udp_port: settings.server.log_udp_port,
         verbose,
     }
 }
@@ -168,15 +169,11 @@ fn main() -> ExitCode {
         println!("config OK");
         return ExitCode::SUCCESS;
     }
-    logging::init(&log_options(&conf, args.verbose));
-    let bind_timeout = conf
-        .section(APP_SECTION)
-        .and_then(|s| s.get("bind_timeout").and_then(|v| v.parse::<f64>().ok()))
-        .unwrap_or(30.0);
+    logging::init(&log_options(&settings, args.verbose));
     let listener = match bind(
         &settings.server.bind_ip,
         settings.server.bind_port,
-        Duration::from_secs_f64(bind_timeout.max(0.0)),
+        Duration::from_secs(settings.server.bind_timeout),
     ) {
         Ok(l) => l,
         Err(msg) => {
@@ -210,7 +207,7 @@ async fn run(listener: std::net::TcpListener, conf: ConfFile, settings: Settings
     listener.set_nonblocking(true).map_err(|e| e.to_string())?;
     let listener = tokio::net::TcpListener::from_std(listener).map_err(|e| e.to_string())?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    let max_clients = settings.server.max_clients;
+    let max_clients = usize::try_from(settings.server.max_clients).unwrap_or(usize::MAX);
     let conf = Arc::new(conf);
     let brokers = Arc::new(BrokerCache::new());
     let tasks = swift_sync::start_in_process(&conf, brokers.clone());

@@ -1,47 +1,15 @@
 //! What the request handlers need to know from the config files: the typed container-server
-//! options, the storage policies and hash salt of swift.conf, and the sync realms.
+//! options, the storage policies and hash salt of swift.conf, and where the sync realms are.
 
 use std::path::PathBuf;
 use std::time::Duration;
-use swift_common::config::{ConfFile, ServerConfig, SwiftConf};
+use swift_common::config::{config_true_value, ConfFile, FallocateReserve, ServerConfig, SwiftConf};
 use swift_common::hash::HashSalt;
-use swift_common::realms::Realms;
-
-/// The config section of the container server app.
-pub const APP_SECTION: &str = "app:container-server";
-
-/// Swift's `fallocate_reserve`: space to keep free on a drive, in bytes or percent.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct FallocateReserve {
-    /// The amount (bytes, or percent when `is_percent`).
-    pub value: f64,
-    /// Whether `value` is a percentage of the filesystem.
-    pub is_percent: bool,
-}
-
-impl FallocateReserve {
-    /// Parses `1%` or `1048576` as Swift's `config_fallocate_value` does.
-    pub fn parse(raw: &str) -> Result<FallocateReserve, String> {
-        let raw = raw.trim();
-        let (num, is_percent) = match raw.strip_suffix('%') {
-            Some(n) => (n, true),
-            None => (raw, false),
-        };
-        let value: f64 = num
-            .trim()
-            .parse()
-            .map_err(|_| format!("Error: {raw} is an invalid value for fallocate_reserve."))?;
-        if value < 0.0 {
-            return Err(format!("Error: {raw} is an invalid value for fallocate_reserve."));
-        }
-        Ok(FallocateReserve { value, is_percent })
-    }
-}
 
 /// Everything the handlers read from the configuration, resolved once at start.
 #[derive(Debug)]
 pub struct Settings {
-    /// The server options (bind address, devices, timeouts, logging ...).
+    /// The server options (bind address, devices, timeouts, logging, the raw section ...).
     pub server: ServerConfig,
     /// Where the device directories are.
     pub devices: PathBuf,
@@ -53,9 +21,10 @@ pub struct Settings {
     pub node_timeout: Duration,
     /// Hosts an `X-Container-Sync-To` URL may name (when not given through a realm).
     pub allowed_sync_hosts: Vec<String>,
-    /// Sync realms (`container-sync-realms.conf` in swift_dir).
-    pub realms: Realms,
-    /// Accounts whose containers are created on first object update (Swift: `.`).
+    /// `container-sync-realms.conf` in swift_dir (read when a sync-to value names a realm).
+    pub realms_path: PathBuf,
+    /// Accounts whose containers are created on first object update (swift.conf's
+    /// `[swift-constraints] auto_create_account_prefix`, `.` by default).
     pub auto_create_account_prefix: String,
     /// Swift's deprecated `allow_versions`: keep `X-Versions-Location` as metadata.
     pub allow_versions: bool,
@@ -70,30 +39,35 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// Reads the container server's settings from a loaded config; swift.conf and the realms
-    /// file come from its `swift_dir`.
+    /// Reads the container server's settings from a loaded config; swift.conf comes from its
+    /// `swift_dir` (refusing to start without a hash prefix/suffix, as Swift does).
     pub fn from_conf(conf: &ConfFile) -> anyhow::Result<Settings> {
         let server = ServerConfig::from_conf(conf)?;
         let swift_conf = SwiftConf::load(&server.swift_dir)?;
-        let realms = Realms::load(&server.swift_dir.join("container-sync-realms.conf"))?;
-        let section = conf.section(APP_SECTION);
-        let get = |key: &str| section.as_ref().and_then(|s| s.get(key).map(str::to_string));
-        let fallocate_reserve = FallocateReserve::parse(&get("fallocate_reserve").unwrap_or_else(|| "1%".into()))
-            .map_err(anyhow::Error::msg)?;
-        let allow_versions = get("allow_versions").is_some_and(|v| crate::request::config_true(&v));
+        Settings::new(server, &swift_conf)
+    }
+
+    /// Combines an already read server config and swift.conf.
+    pub fn new(server: ServerConfig, swift_conf: &SwiftConf) -> anyhow::Result<Settings> {
+        let allow_versions = server.raw.get("allow_versions").is_some_and(config_true_value);
+        if server.raw.get("allow_versions").is_some() {
+            tracing::warn!(
+                "Option allow_versions is deprecated. Configure the versioned_writes middleware in the proxy-server instead. This option will be ignored in a future release."
+            );
+        }
         Ok(Settings {
             devices: server.devices.clone(),
             mount_check: server.mount_check,
-            conn_timeout: Duration::from_secs_f64(server.conn_timeout),
-            node_timeout: Duration::from_secs_f64(server.node_timeout),
+            conn_timeout: Duration::from_secs_f64(server.conn_timeout.max(0.0)),
+            node_timeout: Duration::from_secs_f64(server.node_timeout.max(0.0)),
             allowed_sync_hosts: server.allowed_sync_hosts.clone(),
-            realms,
-            auto_create_account_prefix: swift_conf.auto_create_account_prefix(),
+            realms_path: server.swift_dir.join("container-sync-realms.conf"),
+            auto_create_account_prefix: swift_conf.constraints.auto_create_account_prefix.clone(),
             allow_versions,
-            fallocate_reserve,
+            fallocate_reserve: server.fallocate_reserve,
             hash_salt: swift_conf.hash_salt.clone(),
-            policy_indexes: swift_conf.policies.iter().map(|p| p.index).collect(),
-            default_policy: swift_conf.default_policy_index(),
+            policy_indexes: swift_conf.policies.iter().map(|p| i64::from(p.index)).collect(),
+            default_policy: i64::from(swift_conf.default_policy().index),
             server,
         })
     }

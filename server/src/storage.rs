@@ -7,6 +7,7 @@ use crate::error::ApiError;
 use crate::request::Placement;
 use crate::settings::Settings;
 use std::path::{Path, PathBuf};
+use swift_common::config::FallocateReserve;
 use std::sync::Arc;
 use swift_common::db::ContainerBroker;
 use swift_common::hash::hash_path;
@@ -54,19 +55,14 @@ pub fn is_mount(path: &Path) -> bool {
 }
 
 /// Swift's `fs_has_free_space` with `fallocate_reserve`: false (507) when the drive's free space
-/// is at or below the reserve (bytes, or percent of the filesystem).
+/// is below the reserve (bytes, or percent of the filesystem).
 pub fn check_free_space(settings: &Settings, drive_path: &Path, drive: &str) -> Result<(), ApiError> {
-    let reserve = settings.fallocate_reserve;
-    if reserve.value <= 0.0 {
-        return Ok(());
-    }
     let Some((free_bytes, free_percent)) = free_space(drive_path) else {
         return Ok(());
     };
-    let enough = if reserve.is_percent {
-        free_percent > reserve.value
-    } else {
-        free_bytes as f64 > reserve.value
+    let enough = match settings.fallocate_reserve {
+        FallocateReserve::Percent(p) => free_percent >= p,
+        FallocateReserve::Bytes(b) => free_bytes as f64 >= b as f64,
     };
     if enough {
         Ok(())

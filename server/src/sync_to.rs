@@ -4,6 +4,8 @@
 
 use crate::handlers::py_repr;
 use crate::settings::Settings;
+use std::path::Path;
+use swift_common::config::ini::{KeyCase, RawIni};
 
 /// Checks an `X-Container-Sync-To` value; `Err` holds Swift's error message.
 pub fn validate_sync_to(settings: &Settings, value: &str) -> Result<(), String> {
@@ -18,10 +20,11 @@ pub fn validate_sync_to(settings: &Settings, value: &str) -> Result<(), String> 
             return Err(format!("Invalid X-Container-Sync-To format {}", py_repr(orig)));
         }
         let (realm, cluster) = (data[0], data[1]);
-        if settings.realms.key(realm).is_none() {
+        let realms = SyncRealms::load(&settings.realms_path);
+        if realms.key(realm).is_none() {
             return Err(format!("No realm key for {}", py_repr(realm)));
         }
-        if settings.realms.endpoint(realm, cluster).is_none() {
+        if realms.endpoint(realm, cluster).is_none() {
             return Err(format!(
                 "No cluster endpoint for {} {}",
                 py_repr(realm),
@@ -44,9 +47,58 @@ pub fn validate_sync_to(settings: &Settings, value: &str) -> Result<(), String> 
         return Err("Params, queries, and fragments not allowed in X-Container-Sync-To".to_string());
     }
     match url.hostname {
-        Some(host) if settings.allowed_sync_hosts.iter().any(|h| *h == host) => Ok(()),
+        Some(host) if settings.allowed_sync_hosts.contains(&host) => Ok(()),
         Some(host) => Err(format!("Invalid host {} in X-Container-Sync-To", py_repr(&host))),
         None => Err("Invalid host None in X-Container-Sync-To".to_string()),
+    }
+}
+
+/// `container-sync-realms.conf` as far as validation needs it: which realms have a key and
+/// which clusters an endpoint. Read when a value names a realm (rare), so edits apply at once.
+#[derive(Debug, Default)]
+struct SyncRealms {
+    ini: RawIni,
+}
+
+impl SyncRealms {
+    /// Reads the file; a missing or unreadable file means no realms (Swift logs and goes on).
+    fn load(path: &Path) -> SyncRealms {
+        let mut ini = RawIni::default();
+        if let Ok(text) = std::fs::read_to_string(path) {
+            let name = path.display().to_string();
+            if ini.read_str(&text, &name, KeyCase::Lower, false).is_err() {
+                tracing::error!("Could not load {name:?}");
+                ini = RawIni::default();
+            }
+        }
+        SyncRealms { ini }
+    }
+
+    /// The options of a realm (realm names are case-insensitive).
+    fn realm(&self, realm: &str) -> Option<&[(String, String)]> {
+        let upper = realm.to_uppercase();
+        self.ini
+            .sections
+            .iter()
+            .find(|(name, _)| name.to_uppercase() == upper)
+            .map(|(_, pairs)| pairs.as_slice())
+    }
+
+    fn key(&self, realm: &str) -> Option<&str> {
+        self.realm(realm)?
+            .iter()
+            .find(|(k, v)| k == "key" && !v.is_empty())
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn endpoint(&self, realm: &str, cluster: &str) -> Option<&str> {
+        let wanted = cluster.to_uppercase();
+        self.realm(realm)?
+            .iter()
+            .find(|(k, v)| {
+                k.strip_prefix("cluster_").is_some_and(|c| c.to_uppercase() == wanted) && !v.is_empty()
+            })
+            .map(|(_, v)| v.as_str())
     }
 }
 

@@ -30,8 +30,12 @@ const UPDATING_STATES: [i64; 4] = [20, 30, 40, 60];
 /// States a shard audits against (`auditing` alias).
 const AUDITING_STATES: [i64; 7] = [20, 30, 40, 60, 70, 50, 80];
 
+/// A `states` value that is no state name, number or alias.
+#[derive(Debug, PartialEq, Eq)]
+pub struct BadState;
+
 /// Swift's `resolve_shard_range_states`: names, numbers and aliases to state numbers.
-pub fn resolve_states(values: &[&str]) -> Result<Vec<i64>, ()> {
+pub fn resolve_states(values: &[&str]) -> Result<Vec<i64>, BadState> {
     let mut out: Vec<i64> = Vec::new();
     for value in values {
         let add: Vec<i64> = match *value {
@@ -48,7 +52,7 @@ pub fn resolve_states(values: &[&str]) -> Result<Vec<i64>, ()> {
                 let by_name = STATES.iter().find(|(_, name)| *name == other.to_lowercase());
                 match by_number.or(by_name) {
                     Some((n, _)) => vec![*n],
-                    None => return Err(()),
+                    None => return Err(BadState),
                 }
             }
         };
@@ -149,7 +153,7 @@ mod tests {
         assert_eq!(resolve_states(&["listing"]), Ok(vec![30, 40, 50, 60]));
         assert_eq!(resolve_states(&["10", "Active"]), Ok(vec![10, 40]));
         assert_eq!(resolve_states(&["40.0"]), Ok(vec![40]));
-        assert_eq!(resolve_states(&["nope"]), Err(()));
-        assert_eq!(resolve_states(&["41"]), Err(()));
+        assert_eq!(resolve_states(&["nope"]), Err(BadState));
+        assert_eq!(resolve_states(&["41"]), Err(BadState));
     }
 }
