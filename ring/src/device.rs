@@ -84,12 +84,18 @@ mod tests {
         assert_eq!(devs.len(), 3);
         let d0 = devs[0].as_ref().unwrap();
         assert_eq!((d0.region, d0.zone), (1, 2));
-        assert_eq!((d0.replication_ip.as_str(), d0.replication_port), ("10.0.0.1", 6201));
+        assert_eq!(
+            (d0.replication_ip.as_str(), d0.replication_port),
+            ("10.0.0.1", 6201)
+        );
         assert_eq!(d0.weight, 1.0);
         assert_eq!(d0.meta, "");
         assert!(devs[1].is_none());
         let d2 = devs[2].as_ref().unwrap();
-        assert_eq!((d2.replication_ip.as_str(), d2.replication_port), ("10.1.0.2", 6211));
+        assert_eq!(
+            (d2.replication_ip.as_str(), d2.replication_port),
+            ("10.1.0.2", 6211)
+        );
         assert_eq!(d2.meta, "rack 4");
     }
 

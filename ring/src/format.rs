@@ -75,9 +75,7 @@ impl RingData {
 
 fn parse_v1(body: &[u8]) -> Result<RingData, String> {
     let json_len = read_u32_be(body, 0).ok_or("truncated v1 header length")? as usize;
-    let json = body
-        .get(4..4 + json_len)
-        .ok_or("truncated v1 header")?;
+    let json = body.get(4..4 + json_len).ok_or("truncated v1 header")?;
     let header: Value = serde_json::from_slice(json).map_err(|e| format!("v1 header: {e}"))?;
     let part_shift = part_shift_of(&header)?;
     let devs = parse_devices(
@@ -211,11 +209,13 @@ fn read_u32_be(raw: &[u8], at: usize) -> Option<u32> {
 }
 
 fn read_u64_be(raw: &[u8], at: usize) -> Option<u64> {
-    Some(u64::from_be_bytes(raw.get(at..at.checked_add(8)?)?.try_into().ok()?))
+    Some(u64::from_be_bytes(
+        raw.get(at..at.checked_add(8)?)?.try_into().ok()?,
+    ))
 }
 
 fn decode_ids(row: &[u8], width: u8, big_endian: bool) -> Result<Vec<u32>, String> {
-    if row.len() % width as usize != 0 {
+    if !row.len().is_multiple_of(width as usize) {
         return Err("assignment table length is not a multiple of the id width".into());
     }
     Ok(row
@@ -319,7 +319,10 @@ mod tests {
 
     #[test]
     fn v2_sections_with_four_byte_ids() {
-        let table = [0u32, 1, 1].iter().flat_map(|v| v.to_be_bytes()).collect::<Vec<u8>>();
+        let table = [0u32, 1, 1]
+            .iter()
+            .flat_map(|v| v.to_be_bytes())
+            .collect::<Vec<u8>>();
         let ring = RingData::parse(&v2_bytes(&table, false)).unwrap();
         assert_eq!(ring.format_version, 2);
         assert_eq!(ring.dev_id_bytes, 4);
@@ -331,8 +334,12 @@ mod tests {
 
     #[test]
     fn rejects_what_swift_rejects() {
-        assert!(RingData::parse(b"NOPE\x00\x01").unwrap_err().contains("magic"));
-        assert!(RingData::parse(b"R1NG\x00\x03").unwrap_err().contains("version"));
+        assert!(RingData::parse(b"NOPE\x00\x01")
+            .unwrap_err()
+            .contains("magic"));
+        assert!(RingData::parse(b"R1NG\x00\x03")
+            .unwrap_err()
+            .contains("version"));
         assert!(RingData::parse(b"R1NG\x00\x01\x00\x00\x00\x09{}").is_err());
         assert!(RingData::parse(b"R1NG\x00\x02\x00").is_err());
         let mut odd = v1_bytes("little", &[&[0, 1, 0, 1]]);

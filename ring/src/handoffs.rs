@@ -232,7 +232,13 @@ mod tests {
     #[test]
     fn a_new_region_comes_before_a_new_zone_and_a_new_ip() {
         // Primaries of part 0 are dev 0 (r1 z1 a); the rest are spread over tiers.
-        let devs = [(1, 1, "a"), (1, 1, "b"), (1, 2, "c"), (2, 1, "d"), (1, 1, "a")];
+        let devs = [
+            (1, 1, "a"),
+            (1, 1, "b"),
+            (1, 2, "c"),
+            (2, 1, "d"),
+            (1, 1, "a"),
+        ];
         let rows = vec![vec![0, 4, 1, 2, 3, 0, 4, 1]];
         let ring = ring_of(&devs, rows, 29);
         let got = handoff_ids(&ring, 0);

@@ -19,7 +19,12 @@ pub fn whataremyips(ring_ip: Option<&str>) -> Vec<String> {
 /// Whether a device at `dev_ip:dev_port` is one of ours. `my_port` `None` compares IPs only;
 /// a hostname is resolved and any of its addresses may match; IPv6 is compared in its
 /// canonical text form.
-pub fn is_local_device(my_ips: &[String], my_port: Option<u16>, dev_ip: &str, dev_port: u16) -> bool {
+pub fn is_local_device(
+    my_ips: &[String],
+    my_port: Option<u16>,
+    dev_ip: &str,
+    dev_port: u16,
+) -> bool {
     if my_port.is_some_and(|p| p != dev_port) {
         return false;
     }
@@ -93,6 +98,11 @@ mod tests {
         assert!(!is_local_device(&mine, None, "127.0.0.2", 6201));
         assert!(is_local_device(&mine, Some(6201), "0:0:0:0:0:0:0:1", 6201));
         assert!(is_local_device(&mine, Some(6201), "localhost", 6201));
-        assert!(!is_local_device(&mine, Some(6201), "no-such-host.invalid", 6201));
+        assert!(!is_local_device(
+            &mine,
+            Some(6201),
+            "no-such-host.invalid",
+            6201
+        ));
     }
 }

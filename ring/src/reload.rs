@@ -33,7 +33,11 @@ struct State {
 impl ReloadingRing {
     /// Loads the ring now (failing if it cannot be read) and rechecks the file at most every
     /// `reload_time`.
-    pub fn new(path: impl AsRef<Path>, salt: HashSalt, reload_time: Duration) -> Result<Self, RingError> {
+    pub fn new(
+        path: impl AsRef<Path>,
+        salt: HashSalt,
+        reload_time: Duration,
+    ) -> Result<Self, RingError> {
         let path = path.as_ref().to_path_buf();
         let ring = Arc::new(Ring::load(&path, salt.clone())?);
         Ok(ReloadingRing {
@@ -57,7 +61,9 @@ impl ReloadingRing {
         let now = Instant::now();
         if now >= state.next_check {
             state.next_check = now + self.reload_time;
-            let on_disk = std::fs::metadata(&self.path).and_then(|m| m.modified()).ok();
+            let on_disk = std::fs::metadata(&self.path)
+                .and_then(|m| m.modified())
+                .ok();
             if on_disk.is_some() && on_disk != state.ring.mtime() {
                 match Ring::load(&self.path, self.salt.clone()) {
                     Ok(ring) => state.ring = Arc::new(ring),
@@ -99,7 +105,8 @@ mod tests {
 
     fn set_mtime(path: &Path, secs: u64) {
         let f = std::fs::File::options().write(true).open(path).unwrap();
-        f.set_modified(std::time::UNIX_EPOCH + Duration::from_secs(secs)).unwrap();
+        f.set_modified(std::time::UNIX_EPOCH + Duration::from_secs(secs))
+            .unwrap();
     }
 
     #[test]
@@ -108,7 +115,8 @@ mod tests {
         let path = dir.path().join("container.ring.gz");
         write_ring(&path, 30);
         set_mtime(&path, 1_000_000);
-        let ring = ReloadingRing::new(&path, HashSalt::default(), Duration::from_millis(200)).unwrap();
+        let ring =
+            ReloadingRing::new(&path, HashSalt::default(), Duration::from_millis(200)).unwrap();
         assert_eq!(ring.get().part_power(), 2);
 
         write_ring(&path, 29);
@@ -117,9 +125,17 @@ mod tests {
         assert_eq!(ring.get().part_power(), 2, "same mtime: not reloaded");
 
         set_mtime(&path, 1_000_001);
-        assert_eq!(ring.get().part_power(), 2, "within the interval: not rechecked");
+        assert_eq!(
+            ring.get().part_power(),
+            2,
+            "within the interval: not rechecked"
+        );
         std::thread::sleep(Duration::from_millis(250));
-        assert_eq!(ring.get().part_power(), 3, "changed mtime after the interval");
+        assert_eq!(
+            ring.get().part_power(),
+            3,
+            "changed mtime after the interval"
+        );
 
         std::fs::write(&path, b"garbage").unwrap();
         set_mtime(&path, 1_000_002);

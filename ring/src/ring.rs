@@ -4,7 +4,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use swift_common::hash::{hash_path, HashSalt};
+use swift_common::hash::{hash_path_raw, HashSalt};
 
 use crate::device::Device;
 use crate::error::RingError;
@@ -89,12 +89,9 @@ impl Ring {
     /// The partition holding `account[/container[/obj]]`: the top `part_power` bits of the
     /// salted MD5 of the path.
     pub fn get_part(&self, account: &str, container: Option<&str>, obj: Option<&str>) -> u64 {
-        let hex = hash_path(&self.salt, account, container, obj);
-        let top = hex
-            .get(..8)
-            .and_then(|h| u32::from_str_radix(h, 16).ok())
-            .unwrap_or(0);
-        (u64::from(top)) >> self.data.part_shift
+        let digest = hash_path_raw(&self.salt, account, container, obj);
+        let top = u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]);
+        u64::from(top) >> self.data.part_shift
     }
 
     /// The primary devices of `part`, in replica order, each device once.
@@ -150,12 +147,24 @@ impl Ring {
 
     /// Devices whose `replication_ip`/`replication_port` are this node's, as the replicators
     /// choose the devices they walk.
-    pub fn local_replication_devices(&self, my_ips: &[String], my_port: Option<u16>) -> Vec<Device> {
-        self.devs_matching(|d| is_local_device(my_ips, my_port, &d.replication_ip, d.replication_port))
+    pub fn local_replication_devices(
+        &self,
+        my_ips: &[String],
+        my_port: Option<u16>,
+    ) -> Vec<Device> {
+        self.devs_matching(|d| {
+            is_local_device(my_ips, my_port, &d.replication_ip, d.replication_port)
+        })
     }
 
     fn devs_matching(&self, pred: impl Fn(&Device) -> bool) -> Vec<Device> {
-        self.data.devs.iter().flatten().filter(|d| pred(d)).cloned().collect()
+        self.data
+            .devs
+            .iter()
+            .flatten()
+            .filter(|d| pred(d))
+            .cloned()
+            .collect()
     }
 
     /// Number of partitions.
@@ -243,7 +252,12 @@ pub(crate) mod tests {
             vec![vec![0, 1, 2, 0], vec![1, 1, 0, 2], vec![2, 0]],
             30,
         );
-        let ids = |part| ring.get_part_nodes(part).iter().map(|d| d.id).collect::<Vec<_>>();
+        let ids = |part| {
+            ring.get_part_nodes(part)
+                .iter()
+                .map(|d| d.id)
+                .collect::<Vec<_>>()
+        };
         assert_eq!(ids(0), vec![0, 1, 2]);
         assert_eq!(ids(1), vec![1, 0]);
         assert_eq!(ids(2), vec![2, 0]);
@@ -256,12 +270,22 @@ pub(crate) mod tests {
 
     #[test]
     fn local_devices_match_on_rest_or_replication_address() {
-        let ring = ring_of(&[(1, 1, "127.0.0.1"), (1, 2, "127.0.0.2")], vec![vec![0, 1]], 31);
+        let ring = ring_of(
+            &[(1, 1, "127.0.0.1"), (1, 2, "127.0.0.2")],
+            vec![vec![0, 1]],
+            31,
+        );
         let mine = vec!["127.0.0.1".to_string()];
         let ids = |devs: Vec<Device>| devs.iter().map(|d| d.id).collect::<Vec<_>>();
         assert_eq!(ids(ring.local_devices(&mine, Some(6201))), vec![0]);
-        assert_eq!(ids(ring.local_devices(&mine, Some(6211))), Vec::<u32>::new());
-        assert_eq!(ids(ring.local_replication_devices(&mine, Some(6211))), vec![0]);
+        assert_eq!(
+            ids(ring.local_devices(&mine, Some(6211))),
+            Vec::<u32>::new()
+        );
+        assert_eq!(
+            ids(ring.local_replication_devices(&mine, Some(6211))),
+            vec![0]
+        );
         assert_eq!(ids(ring.local_devices(&mine, None)), vec![0]);
     }
 }
