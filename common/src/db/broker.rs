@@ -54,7 +54,11 @@ impl ContainerBroker {
         todo!()
     }
     /// Creates the DB (schema, container_info row) if absent; `Ok(true)` when created.
-    pub fn initialize(&self, _put_timestamp: &Timestamp, _storage_policy_index: i64) -> Result<bool, DbError> {
+    pub fn initialize(
+        &self,
+        _put_timestamp: &Timestamp,
+        _storage_policy_index: i64,
+    ) -> Result<bool, DbError> {
         todo!()
     }
     /// Appends a row to `.pending` (committing first when the file is over 131072 bytes), or
@@ -64,7 +68,11 @@ impl ContainerBroker {
     }
     /// Merges rows (replication, UPDATE) with Swift's newest-wins rules; `source` is the remote DB
     /// id whose incoming sync point is advanced to the highest ROWID seen.
-    pub fn merge_items(&self, _items: &[ObjectRecord], _source: Option<&str>) -> Result<(), DbError> {
+    pub fn merge_items(
+        &self,
+        _items: &[ObjectRecord],
+        _source: Option<&str>,
+    ) -> Result<(), DbError> {
         todo!()
     }
     /// Commits the `.pending` file into the DB (done automatically before reads).
@@ -105,11 +113,21 @@ impl ContainerBroker {
         todo!()
     }
     /// Swift's `set_storage_policy_index`.
-    pub fn set_storage_policy_index(&self, _index: i64, _timestamp: &Timestamp) -> Result<(), DbError> {
+    pub fn set_storage_policy_index(
+        &self,
+        _index: i64,
+        _timestamp: &Timestamp,
+    ) -> Result<(), DbError> {
         todo!()
     }
     /// Swift's `reported(...)`: remembers what was last sent to the account server.
-    pub fn reported(&self, _put: &str, _delete: &str, _objects: i64, _bytes: i64) -> Result<(), DbError> {
+    pub fn reported(
+        &self,
+        _put: &str,
+        _delete: &str,
+        _objects: i64,
+        _bytes: i64,
+    ) -> Result<(), DbError> {
         todo!()
     }
     /// Swift's `list_objects_iter` (object listing).
@@ -157,7 +175,11 @@ impl ContainerBroker {
         todo!()
     }
     /// Removes tombstones older than `age_timestamp` and sync rows older than `sync_timestamp`.
-    pub fn reclaim(&self, _age_timestamp: &Timestamp, _sync_timestamp: &Timestamp) -> Result<(), DbError> {
+    pub fn reclaim(
+        &self,
+        _age_timestamp: &Timestamp,
+        _sync_timestamp: &Timestamp,
+    ) -> Result<(), DbError> {
         todo!()
     }
     /// Moves the DB dir to `<devices>/<dev>/quarantined/containers/<hash>` and returns the new path.
