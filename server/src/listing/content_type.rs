@@ -78,6 +78,9 @@ mod tests {
             listed_type_and_bytes("a/b; x=\"q;r\" ; y ;;z=a/b", 1),
             ("a/b;x=\"q;r\";y=;z=a".to_string(), "1".to_string())
         );
-        assert_eq!(listed_type_and_bytes("plain", 3), ("plain".to_string(), "3".to_string()));
+        assert_eq!(
+            listed_type_and_bytes("plain", 3),
+            ("plain".to_string(), "3".to_string())
+        );
     }
 }

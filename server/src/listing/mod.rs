@@ -22,11 +22,12 @@ mod query;
 mod render;
 mod xml;
 
+#[cfg(test)]
+mod interop_tests;
+
 pub use content_type::{extract_swift_bytes, listed_type_and_bytes};
 pub use error::ListingError;
 pub use isoformat::{civil_from_unix, isoformat, isoformat_raw};
 pub use negotiate::{negotiate, Format};
-pub use query::{
-    config_true, constrain_limit, ListingQuery, QueryParams, CONTAINER_LISTING_LIMIT,
-};
+pub use query::{config_true, constrain_limit, ListingQuery, QueryParams, CONTAINER_LISTING_LIMIT};
 pub use render::{render_objects, render_shard_ranges, Rendered};

@@ -126,7 +126,10 @@ fn best_match(header: &str) -> Result<Option<Format>, ListingError> {
 /// Picks the listing format from the `format` query value (already UTF-8 checked) and the raw
 /// Accept header (all Accept header values joined with `,`). 400 `Invalid Accept header` when
 /// the header does not parse, 406 when nothing is acceptable.
-pub fn negotiate(format_param: Option<&str>, accept: Option<&[u8]>) -> Result<Format, ListingError> {
+pub fn negotiate(
+    format_param: Option<&str>,
+    accept: Option<&[u8]>,
+) -> Result<Format, ListingError> {
     if let Some(f) = format_param.filter(|f| !f.is_empty()) {
         return Ok(match f.to_lowercase().as_str() {
             "json" => Format::Json,
@@ -155,7 +158,10 @@ mod tests {
         assert_eq!(negotiate(Some("JSON"), Some(b"bad")), Ok(Format::Json));
         assert_eq!(negotiate(Some("xml"), None), Ok(Format::Xml));
         assert_eq!(negotiate(Some("yaml"), None), Ok(Format::Plain));
-        assert_eq!(negotiate(Some(""), Some(b"application/json")), Ok(Format::Json));
+        assert_eq!(
+            negotiate(Some(""), Some(b"application/json")),
+            Ok(Format::Json)
+        );
     }
 
     #[test]

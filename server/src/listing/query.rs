@@ -179,7 +179,10 @@ mod tests {
         assert_eq!(p.get_bytes("a"), Some(&b"2"[..]));
         assert_eq!(p.get_bytes("b"), Some(&b""[..]));
         assert_eq!(p.get_bytes("c"), Some(&b"A%zz x"[..]));
-        assert_eq!(p.get("marker"), Err(ListingError::ParamNotUtf8("marker".into())));
+        assert_eq!(
+            p.get("marker"),
+            Err(ListingError::ParamNotUtf8("marker".into()))
+        );
         assert_eq!(p.get("nope"), Ok(None));
     }
 

@@ -147,7 +147,13 @@ pub fn render_objects(
             for entry in entries {
                 let name = match entry {
                     ListingEntry::Subdir(name) => name,
-                    ListingEntry::Object { name, .. } => name,
+                    ListingEntry::Object {
+                        name, created_at, ..
+                    } => {
+                        // Swift formats last_modified for every format, so a bad one is a 500.
+                        isoformat(created_at)?;
+                        name
+                    }
                 };
                 out.extend_from_slice(name.as_bytes());
                 out.push(b'\n');
