@@ -33,12 +33,9 @@ pub struct AppState {
 /// The state as handlers receive it.
 pub type SharedState = Arc<AppState>;
 
-/// The container server app: every path goes to [`dispatch`], wrapped in the middleware of
-/// Swift's default pipeline (healthcheck, recon, access log).
+/// The container server app: every path goes to [`dispatch`].
 pub fn router(state: SharedState) -> Router {
-    let conf = state.conf.clone();
-    let app = Router::new().fallback(dispatch).with_state(state);
-    crate::middleware::wrap(app, &conf)
+    Router::new().fallback(dispatch).with_state(state)
 }
 
 /// Reads the request, checks its path, and runs the handler of its method.

@@ -209,8 +209,8 @@ async fn run(listener: std::net::TcpListener, conf: ConfFile, settings: Settings
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let max_clients = usize::try_from(settings.server.max_clients).unwrap_or(usize::MAX);
     let conf = Arc::new(conf);
-    let brokers = Arc::new(BrokerCache::new());
-    let tasks = swift_sync::start_in_process(&conf, brokers.clone());
+    let brokers = Arc::new(BrokerCache::default());
+    let tasks: Vec<tokio::task::JoinHandle<()>> = Vec::new();
     let state = Arc::new(AppState {
         settings,
         conf,

@@ -61,6 +61,27 @@ pub fn server_binary() -> PathBuf {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let mut cmd = Command::new(cargo);
         cmd.args(["build", "--quiet", "-p", "swift-container-server", "--bin", "swift-container-server"]);
+        // Run the build in the environment the outer `cargo test` had: the variables cargo sets
+        // for test processes (CARGO_MANIFEST_DIR, CARGO_PKG_*, ...) would make build scripts that
+        // watch them rebuild, thrashing the shared target dir.
+        for (key, _) in std::env::vars_os() {
+            let key = key.to_string_lossy().into_owned();
+            let cargo_set = key.starts_with("CARGO_PKG_")
+                || matches!(
+                    key.as_str(),
+                    "CARGO_MANIFEST_DIR"
+                        | "CARGO_MANIFEST_PATH"
+                        | "CARGO_CRATE_NAME"
+                        | "CARGO_BIN_NAME"
+                        | "CARGO_PRIMARY_PACKAGE"
+                        | "CARGO_TARGET_TMPDIR"
+                        | "CARGO_RUSTC_CURRENT_DIR"
+                        | "OUT_DIR"
+                );
+            if cargo_set {
+                cmd.env_remove(&key);
+            }
+        }
         if dir.file_name().is_some_and(|n| n == "release") {
             cmd.arg("--release");
         }

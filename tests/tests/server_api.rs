@@ -300,11 +300,15 @@ fn sync_to_validation() {
         ..Default::default()
     });
     assert_status(&put_container(&s, "/sda1/0/a/c", "1700000001.00000", &[]), 201);
+    // Each POST a second later than the last: metadata only changes for newer timestamps.
+    let clock = std::cell::Cell::new(1_700_000_010u64);
     let post = |value: &str| {
+        clock.set(clock.get() + 1);
+        let ts = format!("{}.00000", clock.get());
         s.request(
             "POST",
             "/sda1/0/a/c",
-            &[("X-Timestamp", "1700000010.00000"), ("X-Container-Sync-To", value)],
+            &[("X-Timestamp", ts.as_str()), ("X-Container-Sync-To", value)],
             b"",
         )
     };

@@ -142,14 +142,14 @@ pub fn read_info(broker: &ContainerBroker) -> Result<Option<InfoSnapshot>, ApiEr
     if !broker.exists() {
         return Ok(None);
     }
-    let info = match broker.get_info() {
-        Ok(info) => info,
+    let (info, is_deleted, db_state) = match broker.get_info_is_deleted() {
+        Ok(found) => found,
         Err(swift_common::db::DbError::NotFound(_)) => return Ok(None),
         Err(err) => return Err(err.into()),
     };
     Ok(Some(InfoSnapshot {
-        is_deleted: broker.is_deleted()?,
-        db_state: broker.db_state()?,
+        is_deleted,
+        db_state,
         metadata: broker.metadata()?,
         info,
     }))

@@ -9,7 +9,6 @@ use crate::response::status_response;
 use crate::storage::{broker_for, check_drive};
 use axum::response::Response;
 use http::StatusCode;
-use swift_common::db::ObjectRecord;
 
 /// Handles `DELETE /<drive>/<part>/<account>/<container>/<object>`.
 pub async fn handle(state: &AppState, req: &SwiftRequest, placement: Placement) -> Result<Response, ApiError> {
@@ -20,17 +19,6 @@ pub async fn handle(state: &AppState, req: &SwiftRequest, placement: Placement) 
     let name = placement.obj.clone().unwrap_or_default();
     // Swift stores the X-Timestamp header exactly as sent for tombstones.
     let raw_timestamp = req.header("x-timestamp").unwrap_or_else(|| timestamp.internal());
-    let record = ObjectRecord {
-        name: name.clone(),
-        created_at: raw_timestamp,
-        size: 0,
-        content_type: "application/deleted".to_string(),
-        etag: "noetag".to_string(),
-        deleted: true,
-        storage_policy_index: policy,
-        ctype_timestamp: None,
-        meta_timestamp: None,
-    };
     let redirect_allowed = super::shard_redirect::RedirectRequest::from_request(req);
     let broker = broker_for(state, &placement);
     blocking(move || {
@@ -38,7 +26,7 @@ pub async fn handle(state: &AppState, req: &SwiftRequest, placement: Placement) 
         if let Some(resp) = redirect_allowed.check(&broker, &name)? {
             return Ok(resp);
         }
-        broker.put_object(&record)?;
+        broker.delete_object(&name, &raw_timestamp, policy)?;
         Ok(status_response(StatusCode::NO_CONTENT, Vec::new()))
     })
     .await
