@@ -198,10 +198,16 @@ impl Timestamp {
 
     /// `%016.05f`: the form in HTTP headers and DB columns when there is no offset.
     pub fn normal(&self) -> String {
-        let sign = if self.raw < 0 { "-" } else { "" };
+        if self.raw >= 0 {
+            return format!(
+                "{:010}.{:05}",
+                self.raw / RAW_PER_SEC,
+                self.raw % RAW_PER_SEC
+            );
+        }
+        // Only reachable through a hand-built negative raw; formatted as Python would.
         let abs = self.raw.unsigned_abs();
-        let body = format!("{}.{:05}", abs / 100_000, abs % 100_000);
-        format!("{sign}{body:0>width$}", width = 16 - sign.len())
+        format!("-{:09}.{:05}", abs / 100_000, abs % 100_000)
     }
 
     /// `normal` plus `_%016x` when the offset is non-zero.
@@ -224,8 +230,20 @@ impl Timestamp {
 
     /// `ts.isoformat`: `1970-01-01T00:00:00.000000` (UTC, microseconds, no zone), as listings show.
     pub fn isoformat(&self) -> String {
-        let secs = self.raw.div_euclid(RAW_PER_SEC);
-        let micros = self.raw.rem_euclid(RAW_PER_SEC) * 10;
+        // Swift goes through float(normal) and rounds the fraction to microseconds, which for
+        // far-future times can land one microsecond off the exact value; do the same float math.
+        let f: f64 = self.raw as f64 / RAW_PER_SEC as f64;
+        let f: f64 = self.normal().parse().unwrap_or(f);
+        let whole = f.trunc();
+        let mut secs = whole as i64;
+        let mut micros = ((f - whole) * 1e6).round_ties_even() as i64;
+        if micros >= 1_000_000 {
+            secs += 1;
+            micros -= 1_000_000;
+        } else if micros < 0 {
+            secs -= 1;
+            micros += 1_000_000;
+        }
         let days = secs.div_euclid(86_400);
         let sod = secs.rem_euclid(86_400);
         let (y, m, d) = civil_from_days(days);

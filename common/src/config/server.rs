@@ -80,6 +80,13 @@ impl ServerConfig {
         ServerConfig::from_section(s)
     }
 
+    /// Takes what Swift 2.38 reads from swift.conf rather than this file (the auto-create
+    /// account prefix from `[swift-constraints]`).
+    pub fn with_swift_conf(mut self, swift: &super::SwiftConf) -> ServerConfig {
+        self.auto_create_account_prefix = swift.constraints.auto_create_account_prefix.clone();
+        self
+    }
+
     /// Builds the typed config from an already merged section.
     pub fn from_section(s: Section) -> Result<ServerConfig, ConfigError> {
         let bind_port = s.get_u64("bind_port", 6201)?;

@@ -7,6 +7,7 @@ use super::ConfigError;
 use crate::constraints::Constraints;
 use crate::hash::HashSalt;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 /// `policy_type` of a replicated policy (the default).
 pub const POLICY_TYPE_REPLICATION: &str = "replication";
@@ -165,12 +166,15 @@ impl SwiftConf {
         })
     }
 
-    /// The default policy (there always is exactly one after loading).
+    /// The default policy (there always is exactly one after loading; a hand-built empty
+    /// list falls back to Swift's implicit `Policy-0`).
     pub fn default_policy(&self) -> &StoragePolicy {
+        static LEGACY: OnceLock<StoragePolicy> = OnceLock::new();
         self.policies
             .iter()
             .find(|p| p.is_default)
-            .unwrap_or(&self.policies[0])
+            .or_else(|| self.policies.first())
+            .unwrap_or_else(|| LEGACY.get_or_init(legacy_policy))
     }
 
     /// The policy with this index.
@@ -184,6 +188,19 @@ impl SwiftConf {
         self.policies
             .iter()
             .find(|p| p.aliases.iter().any(|a| a.to_uppercase() == upper))
+    }
+}
+
+/// Swift's implicit policy 0 when swift.conf defines none.
+fn legacy_policy() -> StoragePolicy {
+    StoragePolicy {
+        index: 0,
+        name: LEGACY_POLICY_NAME.into(),
+        aliases: vec![LEGACY_POLICY_NAME.into()],
+        is_default: true,
+        is_deprecated: false,
+        policy_type: POLICY_TYPE_REPLICATION.into(),
+        options: Pairs::new(),
     }
 }
 
@@ -321,13 +338,8 @@ fn validate_policies(
             ));
         }
         out.push(StoragePolicy {
-            index: 0,
-            name: LEGACY_POLICY_NAME.into(),
-            aliases: vec![LEGACY_POLICY_NAME.into()],
             is_default: false,
-            is_deprecated: false,
-            policy_type: POLICY_TYPE_REPLICATION.into(),
-            options: Pairs::new(),
+            ..legacy_policy()
         });
     }
     if out.iter().all(|p| p.is_deprecated) {
@@ -340,7 +352,9 @@ fn validate_policies(
         if out.len() > 1 {
             return Err(policy_err(path, "Unable to find default policy".into()));
         }
-        out[0].is_default = true;
+        if let Some(only) = out.first_mut() {
+            only.is_default = true;
+        }
     }
     out.sort_by_key(|p| p.index);
     Ok(out)
