@@ -25,7 +25,9 @@ pub fn start_in_process(conf: &ConfFile, cache: Arc<BrokerCache>) -> Vec<JoinHan
             cache.get_or_open(dir, "", "")
         });
         match container_sync::setup::from_conf(conf, opener) {
-            Ok(daemon) => tasks.push(on_thread("container-sync", move || daemon.run_forever(&|| false))),
+            Ok(daemon) => tasks.push(on_thread("container-sync", move || {
+                daemon.run_forever(&|| false)
+            })),
             Err(e) => tracing::error!("container-sync not started: {e}"),
         }
     }
@@ -36,10 +38,12 @@ pub fn start_in_process(conf: &ConfFile, cache: Arc<BrokerCache>) -> Vec<JoinHan
 /// (rather than `spawn_blocking`) so that a runtime shutdown never waits for a pass to finish.
 fn on_thread(name: &str, work: impl FnOnce() + Send + 'static) -> JoinHandle<()> {
     let (done_tx, done_rx) = tokio::sync::oneshot::channel::<()>();
-    let spawned = std::thread::Builder::new().name(name.to_string()).spawn(move || {
-        work();
-        let _ = done_tx.send(());
-    });
+    let spawned = std::thread::Builder::new()
+        .name(name.to_string())
+        .spawn(move || {
+            work();
+            let _ = done_tx.send(());
+        });
     if let Err(e) = spawned {
         tracing::error!("{name} not started: {e}");
     }

@@ -53,62 +53,69 @@ impl FakeServer {
     }
 }
 
+/// Answers one request per connection (`Connection: close`).
 fn serve(stream: TcpStream, handler: Handler, log: Arc<Mutex<Vec<Recorded>>>) {
     let mut reader = BufReader::new(stream.try_clone().unwrap());
     let mut writer = stream;
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 {
-            return;
-        }
-        let mut parts = line.split_whitespace();
-        let method = parts.next().unwrap_or("").to_string();
-        let path = parts.next().unwrap_or("").to_string();
-        let mut headers = BTreeMap::new();
-        loop {
-            let mut h = String::new();
-            reader.read_line(&mut h).unwrap();
-            let h = h.trim_end();
-            if h.is_empty() {
-                break;
-            }
-            let (k, v) = h.split_once(':').unwrap();
-            headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
-        }
-        let mut body = Vec::new();
-        if let Some(n) = headers.get("content-length") {
-            body.resize(n.parse().unwrap(), 0);
-            reader.read_exact(&mut body).unwrap();
-        } else if headers.get("transfer-encoding").is_some_and(|v| v == "chunked") {
-            loop {
-                let mut size = String::new();
-                reader.read_line(&mut size).unwrap();
-                let n = usize::from_str_radix(size.trim(), 16).unwrap();
-                let mut chunk = vec![0; n + 2];
-                reader.read_exact(&mut chunk).unwrap();
-                if n == 0 {
-                    break;
-                }
-                body.extend_from_slice(&chunk[..n]);
-            }
-        }
-        let req = Recorded { method, path, headers, body };
-        let (status, resp_headers, resp_body) = handler(&req);
-        log.lock().unwrap().push(req.clone());
-        let mut out = format!("HTTP/1.1 {status} X\r\n");
-        for (k, v) in &resp_headers {
-            out.push_str(&format!("{k}: {v}\r\n"));
-        }
-        out.push_str(&format!("Content-Length: {}\r\nConnection: close\r\n\r\n", resp_body.len()));
-        let mut bytes = out.into_bytes();
-        if req.method != "HEAD" {
-            bytes.extend_from_slice(&resp_body);
-        }
-        if writer.write_all(&bytes).is_err() {
-            return;
-        }
+    let mut line = String::new();
+    if reader.read_line(&mut line).unwrap_or(0) == 0 {
         return;
     }
+    let mut parts = line.split_whitespace();
+    let method = parts.next().unwrap_or("").to_string();
+    let path = parts.next().unwrap_or("").to_string();
+    let mut headers = BTreeMap::new();
+    loop {
+        let mut h = String::new();
+        reader.read_line(&mut h).unwrap();
+        let h = h.trim_end();
+        if h.is_empty() {
+            break;
+        }
+        let (k, v) = h.split_once(':').unwrap();
+        headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
+    }
+    let mut body = Vec::new();
+    if let Some(n) = headers.get("content-length") {
+        body.resize(n.parse().unwrap(), 0);
+        reader.read_exact(&mut body).unwrap();
+    } else if headers
+        .get("transfer-encoding")
+        .is_some_and(|v| v == "chunked")
+    {
+        loop {
+            let mut size = String::new();
+            reader.read_line(&mut size).unwrap();
+            let n = usize::from_str_radix(size.trim(), 16).unwrap();
+            let mut chunk = vec![0; n + 2];
+            reader.read_exact(&mut chunk).unwrap();
+            if n == 0 {
+                break;
+            }
+            body.extend_from_slice(&chunk[..n]);
+        }
+    }
+    let req = Recorded {
+        method,
+        path,
+        headers,
+        body,
+    };
+    let (status, resp_headers, resp_body) = handler(&req);
+    log.lock().unwrap().push(req.clone());
+    let mut out = format!("HTTP/1.1 {status} X\r\n");
+    for (k, v) in &resp_headers {
+        out.push_str(&format!("{k}: {v}\r\n"));
+    }
+    out.push_str(&format!(
+        "Content-Length: {}\r\nConnection: close\r\n\r\n",
+        resp_body.len()
+    ));
+    let mut bytes = out.into_bytes();
+    if req.method != "HEAD" {
+        bytes.extend_from_slice(&resp_body);
+    }
+    let _ = writer.write_all(&bytes);
 }
 
 fn swift_python() -> PathBuf {
@@ -116,8 +123,14 @@ fn swift_python() -> PathBuf {
         Ok(v) if !v.is_empty() => PathBuf::from(v),
         _ => {
             let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/swift-venv.sh");
-            let out = Command::new(script).output().expect("run scripts/swift-venv.sh");
-            assert!(out.status.success(), "swift-venv.sh failed: {}", String::from_utf8_lossy(&out.stderr));
+            let out = Command::new(script)
+                .output()
+                .expect("run scripts/swift-venv.sh");
+            assert!(
+                out.status.success(),
+                "swift-venv.sh failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
             PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
         }
     };
@@ -132,8 +145,17 @@ fn python(code: &str, arg: &Value) -> Value {
         .arg(arg.to_string())
         .output()
         .expect("run python");
-    assert!(out.status.success(), "python failed:\n{}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("bad python output {e}: {}", String::from_utf8_lossy(&out.stdout)))
+    assert!(
+        out.status.success(),
+        "python failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "bad python output {e}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
 }
 
 /// Builds the rings and one container DB with Swift's Python code, links it in the sync store.
@@ -221,7 +243,11 @@ struct Obj {
 fn md5_hexes(bodies: &[String]) -> Vec<String> {
     let code = "import sys, json, hashlib; print(json.dumps([hashlib.md5(b.encode()).hexdigest() for b in json.loads(sys.argv[1])]))";
     let v = python(code, &json!(bodies));
-    v.as_array().unwrap().iter().map(|x| x.as_str().unwrap().to_string()).collect()
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_str().unwrap().to_string())
+        .collect()
 }
 
 fn normal(ts: f64) -> String {
@@ -263,7 +289,10 @@ fn object_server(objects: Vec<Obj>, account: &str, container: &str) -> FakeServe
                     ("X-Timestamp".into(), normal(o.ts)),
                     ("X-Backend-Timestamp".into(), normal(o.ts)),
                     ("X-Backend-Data-Timestamp".into(), normal(o.ts)),
-                    ("Last-Modified".into(), "Tue, 14 Nov 2023 22:13:20 GMT".into()),
+                    (
+                        "Last-Modified".into(),
+                        "Tue, 14 Nov 2023 22:13:20 GMT".into(),
+                    ),
                     ("Date".into(), "Tue, 14 Nov 2023 22:13:21 GMT".into()),
                     ("X-Object-Meta-Color".into(), "blue".into()),
                     ("X-Object-Sysmeta-Symlink-Target".into(), "tc/target".into()),
@@ -286,7 +315,10 @@ fn remote_server() -> FakeServer {
                 None => (404, vec![], vec![]),
             },
             "PUT" => {
-                stored.insert(req.path.clone(), req.headers.get("x-timestamp").cloned().unwrap_or_default());
+                stored.insert(
+                    req.path.clone(),
+                    req.headers.get("x-timestamp").cloned().unwrap_or_default(),
+                );
                 (201, vec![], vec![])
             }
             "DELETE" => match stored.remove(&req.path) {
@@ -344,17 +376,35 @@ fn env(realms: &str) -> Env {
         ),
     )
     .unwrap();
-    Env { _tmp: tmp, conf, swift_dir, devices }
+    Env {
+        _tmp: tmp,
+        conf,
+        swift_dir,
+        devices,
+    }
 }
 
 fn run_once(env: &Env) -> String {
     let started = std::time::Instant::now();
-    let out = Command::new(sync_binary()).arg(&env.conf).arg("once").env("SWIFT_LOG", "info").output().unwrap();
+    let out = Command::new(sync_binary())
+        .arg(&env.conf)
+        .arg("once")
+        .env("SWIFT_LOG", "info")
+        .output()
+        .unwrap();
     eprintln!("sync pass took {:?}", started.elapsed());
     if std::env::var("SYNC_TEST_SHOW_LOG").is_ok() {
-        eprintln!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        eprintln!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
-    let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let log = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(out.status.success(), "swift-container-sync failed:\n{log}");
     log
 }
@@ -373,7 +423,18 @@ const CONTAINER: &str = "cont";
 
 fn fixture(sync_to: impl Fn(u16) -> String, realms: impl Fn(u16) -> String) -> Fixture {
     let remote = remote_server();
-    let names = ["o1", "o2", "o3", "ü dir/o4", "o5", "o6", "o7", "o8", "o9", "o10"];
+    let names = [
+        "o1",
+        "o2",
+        "o3",
+        "ü dir/o4",
+        "o5",
+        "o6",
+        "o7",
+        "o8",
+        "o9",
+        "o10",
+    ];
     let bodies: Vec<String> = names.iter().map(|n| format!("body of {n}")).collect();
     let etags = md5_hexes(&bodies);
     let objects: Vec<Obj> = names
@@ -393,7 +454,11 @@ fn fixture(sync_to: impl Fn(u16) -> String, realms: impl Fn(u16) -> String) -> F
         .iter()
         .map(|o| json!({"name": o.name, "ts": o.ts, "size": o.body.len(), "ctype": "text/plain", "etag": o.etag}))
         .collect();
-    let deletes: Vec<Value> = deleted.iter().enumerate().map(|(i, n)| json!({"name": n, "ts": T0 + 100.0 + i as f64})).collect();
+    let deletes: Vec<Value> = deleted
+        .iter()
+        .enumerate()
+        .map(|(i, n)| json!({"name": n, "ts": T0 + 100.0 + i as f64}))
+        .collect();
     let setup = python(
         SETUP_PY,
         &json!({
@@ -402,7 +467,14 @@ fn fixture(sync_to: impl Fn(u16) -> String, realms: impl Fn(u16) -> String) -> F
             "t0": T0, "puts": puts, "deletes": deletes, "sync_to": sync_to(remote.port), "sync_key": "userkey",
         }),
     );
-    Fixture { env, remote, objserver, setup, objects, deleted }
+    Fixture {
+        env,
+        remote,
+        objserver,
+        setup,
+        objects,
+        deleted,
+    }
 }
 
 fn sync_points(f: &Fixture) -> (i64, i64) {
@@ -411,20 +483,42 @@ fn sync_points(f: &Fixture) -> (i64, i64) {
 }
 
 fn share_names(f: &Fixture, mine: bool) -> BTreeSet<String> {
-    f.setup["share"].as_object().unwrap().iter().filter(|(_, v)| v.as_bool() == Some(mine)).map(|(k, _)| k.clone()).collect()
+    f.setup["share"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(_, v)| v.as_bool() == Some(mine))
+        .map(|(k, _)| k.clone())
+        .collect()
 }
 
 /// Checks one shipped PUT: headers as Swift sends them after its GET, body streamed unchanged.
 fn check_put(f: &Fixture, req: &Recorded, remote_path: &str) {
-    let obj = f.objects.iter().find(|o| format!("{remote_path}/{}", quoted(&o.name)) == req.path).unwrap_or_else(|| panic!("PUT to unexpected path {}", req.path));
+    let obj = f
+        .objects
+        .iter()
+        .find(|o| format!("{remote_path}/{}", quoted(&o.name)) == req.path)
+        .unwrap_or_else(|| panic!("PUT to unexpected path {}", req.path));
     assert_eq!(req.body, obj.body);
     let h = &req.headers;
-    assert_eq!(h.get("content-length").map(String::as_str), Some(obj.body.len().to_string().as_str()));
-    assert_eq!(h.get("content-type").map(String::as_str), Some("text/plain"));
+    assert_eq!(
+        h.get("content-length").map(String::as_str),
+        Some(obj.body.len().to_string().as_str())
+    );
+    assert_eq!(
+        h.get("content-type").map(String::as_str),
+        Some("text/plain")
+    );
     assert_eq!(h.get("etag"), Some(&obj.etag));
     assert_eq!(h.get("x-timestamp"), Some(&normal(obj.ts)));
-    assert_eq!(h.get("x-object-meta-color").map(String::as_str), Some("blue"));
-    assert_eq!(h.get("x-symlink-target").map(String::as_str), Some("tc/target"));
+    assert_eq!(
+        h.get("x-object-meta-color").map(String::as_str),
+        Some("blue")
+    );
+    assert_eq!(
+        h.get("x-symlink-target").map(String::as_str),
+        Some("tc/target")
+    );
     assert!(!h.contains_key("x-object-sysmeta-symlink-target"));
     assert!(!h.contains_key("date"), "{h:?}");
     assert!(!h.contains_key("last-modified"), "{h:?}");
@@ -447,17 +541,32 @@ fn by_method<'a>(reqs: &'a [Recorded], method: &str) -> Vec<&'a Recorded> {
 }
 
 fn names_of(reqs: &[&Recorded], remote_path: &str) -> BTreeSet<String> {
-    reqs.iter().map(|r| percent_decode(r.path.strip_prefix(&format!("{remote_path}/")).unwrap())).collect()
+    reqs.iter()
+        .map(|r| percent_decode(r.path.strip_prefix(&format!("{remote_path}/")).unwrap()))
+        .collect()
 }
 
 #[test]
 fn sync_key_form_ships_this_nodes_share_then_the_rest() {
     let remote_path = "/v1/AUTH_b/c2";
-    let f = fixture(|port| format!("http://127.0.0.1:{port}{remote_path}"), |_| String::new());
+    let f = fixture(
+        |port| format!("http://127.0.0.1:{port}{remote_path}"),
+        |_| String::new(),
+    );
     let mine = share_names(&f, true);
     let others = share_names(&f, false);
-    assert!(!mine.is_empty() && !others.is_empty(), "fixture needs rows on both sides of the share: {:?}", f.setup);
-    let max_row = f.setup["rows"].as_array().unwrap().iter().map(|r| r["rowid"].as_i64().unwrap()).max().unwrap();
+    assert!(
+        !mine.is_empty() && !others.is_empty(),
+        "fixture needs rows on both sides of the share: {:?}",
+        f.setup
+    );
+    let max_row = f.setup["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["rowid"].as_i64().unwrap())
+        .max()
+        .unwrap();
     assert_eq!(sync_points(&f), (-1, -1));
 
     // First pass: nothing between the points; only this node's share of the new rows.
@@ -467,11 +576,27 @@ fn sync_key_form_ships_this_nodes_share_then_the_rest() {
     let deleted: BTreeSet<String> = f.deleted.iter().cloned().collect();
     let mine_live: BTreeSet<String> = mine.difference(&deleted).cloned().collect();
     let mine_deleted: BTreeSet<String> = mine.intersection(&deleted).cloned().collect();
-    assert_eq!(names_of(&by_method(&reqs, "HEAD"), remote_path), mine_live, "{log}");
-    assert_eq!(names_of(&by_method(&reqs, "PUT"), remote_path), mine_live, "{log}");
-    assert_eq!(names_of(&by_method(&reqs, "DELETE"), remote_path), mine_deleted, "{log}");
+    assert_eq!(
+        names_of(&by_method(&reqs, "HEAD"), remote_path),
+        mine_live,
+        "{log}"
+    );
+    assert_eq!(
+        names_of(&by_method(&reqs, "PUT"), remote_path),
+        mine_live,
+        "{log}"
+    );
+    assert_eq!(
+        names_of(&by_method(&reqs, "DELETE"), remote_path),
+        mine_deleted,
+        "{log}"
+    );
     for r in &reqs {
-        assert_eq!(r.headers.get("x-container-sync-key").map(String::as_str), Some("userkey"), "{r:?}");
+        assert_eq!(
+            r.headers.get("x-container-sync-key").map(String::as_str),
+            Some("userkey"),
+            "{r:?}"
+        );
         assert!(!r.headers.contains_key("x-container-sync-auth"));
     }
     for r in by_method(&reqs, "PUT") {
@@ -483,8 +608,14 @@ fn sync_key_form_ships_this_nodes_share_then_the_rest() {
         assert_eq!(r.headers.get("x-timestamp"), Some(&normal(obj.ts)));
     }
     for (i, n) in f.deleted.iter().enumerate() {
-        if let Some(r) = by_method(&reqs, "DELETE").into_iter().find(|r| r.path == format!("{remote_path}/{}", quoted(n))) {
-            assert_eq!(r.headers.get("x-timestamp"), Some(&normal(T0 + 100.0 + i as f64)));
+        if let Some(r) = by_method(&reqs, "DELETE")
+            .into_iter()
+            .find(|r| r.path == format!("{remote_path}/{}", quoted(n)))
+        {
+            assert_eq!(
+                r.headers.get("x-timestamp"),
+                Some(&normal(T0 + 100.0 + i as f64))
+            );
         }
     }
     // Object GETs went to the object ring's device on its replication address.
@@ -492,9 +623,14 @@ fn sync_key_form_ships_this_nodes_share_then_the_rest() {
     assert_eq!(gets.len(), mine_live.len());
     for g in &gets {
         assert_eq!(g.method, "GET");
-        assert!(g.path.starts_with(&format!("/sdo1/")), "{}", g.path);
+        assert!(g.path.starts_with("/sdo1/"), "{}", g.path);
         assert!(g.path.ends_with("?symlink=get"), "{}", g.path);
-        assert_eq!(g.headers.get("x-backend-storage-policy-index").map(String::as_str), Some("0"));
+        assert_eq!(
+            g.headers
+                .get("x-backend-storage-policy-index")
+                .map(String::as_str),
+            Some("0")
+        );
         assert_eq!(g.headers.get("x-newest").map(String::as_str), Some("true"));
     }
     let expected = format!(
@@ -503,22 +639,46 @@ fn sync_key_form_ships_this_nodes_share_then_the_rest() {
         mine_live.len()
     );
     assert!(log.contains(&expected), "no {expected:?} in:\n{log}");
-    assert!(log.contains(&format!("Container sync report: {ACCOUNT}/{CONTAINER}, ")), "{log}");
+    assert!(
+        log.contains(&format!("Container sync report: {ACCOUNT}/{CONTAINER}, ")),
+        "{log}"
+    );
 
     // Second pass: every row between the points is retried; the remote already has this
     // node's share (HEAD says so), so only the other rows are PUT; tombstones are re-sent.
     let log = run_once(&f.env);
     assert_eq!(sync_points(&f), (max_row, max_row), "{log}");
     let reqs2: Vec<Recorded> = f.remote.requests()[reqs.len()..].to_vec();
-    let live: BTreeSet<String> = f.objects.iter().map(|o| o.name.clone()).filter(|n| !deleted.contains(n)).collect();
+    let live: BTreeSet<String> = f
+        .objects
+        .iter()
+        .map(|o| o.name.clone())
+        .filter(|n| !deleted.contains(n))
+        .collect();
     let others_live: BTreeSet<String> = others.difference(&deleted).cloned().collect();
-    assert_eq!(names_of(&by_method(&reqs2, "HEAD"), remote_path), live, "{log}");
-    assert_eq!(names_of(&by_method(&reqs2, "PUT"), remote_path), others_live, "{log}");
-    assert_eq!(names_of(&by_method(&reqs2, "DELETE"), remote_path), deleted, "{log}");
+    assert_eq!(
+        names_of(&by_method(&reqs2, "HEAD"), remote_path),
+        live,
+        "{log}"
+    );
+    assert_eq!(
+        names_of(&by_method(&reqs2, "PUT"), remote_path),
+        others_live,
+        "{log}"
+    );
+    assert_eq!(
+        names_of(&by_method(&reqs2, "DELETE"), remote_path),
+        deleted,
+        "{log}"
+    );
     for r in by_method(&reqs2, "PUT") {
         check_put(&f, r, remote_path);
     }
-    let expected = format!("1 synced [{} deletes, {} puts], 0 skipped, 0 failed", deleted.len(), others_live.len());
+    let expected = format!(
+        "1 synced [{} deletes, {} puts], 0 skipped, 0 failed",
+        deleted.len(),
+        others_live.len()
+    );
     assert!(log.contains(&expected), "no {expected:?} in:\n{log}");
 }
 
@@ -526,20 +686,34 @@ fn sync_key_form_ships_this_nodes_share_then_the_rest() {
 fn realm_form_signs_every_request_as_swift_does() {
     let f = fixture(
         |_| "//testrealm/cluster1/AUTH_b/c3".to_string(),
-        |port| format!("[testrealm]\nkey = realmkey\ncluster_cluster1 = http://127.0.0.1:{port}/v1/\n"),
+        |port| {
+            format!("[testrealm]\nkey = realmkey\ncluster_cluster1 = http://127.0.0.1:{port}/v1/\n")
+        },
     );
     let remote_path = "/v1/AUTH_b/c3";
-    let max_row = f.setup["rows"].as_array().unwrap().iter().map(|r| r["rowid"].as_i64().unwrap()).max().unwrap();
+    let max_row = f.setup["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["rowid"].as_i64().unwrap())
+        .max()
+        .unwrap();
     run_once(&f.env);
     let log = run_once(&f.env);
     assert_eq!(sync_points(&f), (max_row, max_row), "{log}");
     let reqs = f.remote.requests();
-    assert!(by_method(&reqs, "PUT").len() == 8 && by_method(&reqs, "DELETE").len() >= 2, "{reqs:?}");
+    assert!(
+        by_method(&reqs, "PUT").len() == 8 && by_method(&reqs, "DELETE").len() >= 2,
+        "{reqs:?}"
+    );
     let mut sig_inputs = Vec::new();
     let mut sigs = Vec::new();
     for r in &reqs {
         assert!(!r.headers.contains_key("x-container-sync-key"));
-        let auth = r.headers.get("x-container-sync-auth").unwrap_or_else(|| panic!("no auth on {r:?}"));
+        let auth = r
+            .headers
+            .get("x-container-sync-auth")
+            .unwrap_or_else(|| panic!("no auth on {r:?}"));
         let parts: Vec<&str> = auth.split(' ').collect();
         assert_eq!(parts.len(), 3, "{auth}");
         assert_eq!(parts[0], "TESTREALM");
@@ -550,7 +724,10 @@ fn realm_form_signs_every_request_as_swift_does() {
         sigs.push(parts[2].to_string());
     }
     let names: Vec<String> = f.objects.iter().map(|o| o.name.clone()).collect();
-    let py = python(SIG_PY, &json!({"reqs": sig_inputs, "realm_key": "realmkey", "user_key": "userkey", "names": names}));
+    let py = python(
+        SIG_PY,
+        &json!({"reqs": sig_inputs, "realm_key": "realmkey", "user_key": "userkey", "names": names}),
+    );
     let py = py.as_array().unwrap();
     for (i, s) in sigs.iter().enumerate() {
         assert_eq!(py[i].as_str().unwrap(), s, "signature of {:?}", reqs[i]);

@@ -5,6 +5,7 @@
 //! forever daemon lets go of stdout/stderr once started, as Swift's daemons do, so that
 //! swift-init (which reads our stdout until it closes) returns.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use swift_common::config::ConfFile;
@@ -45,8 +46,14 @@ fn main() -> ExitCode {
     let Some(conf_path) = conf_path else {
         return usage();
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("SWIFT_LOG").unwrap_or_else(|_| "info".into());
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_env("SWIFT_LOG").unwrap_or_else(|_| "info".into());
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_target(false)
+        .init();
     let conf = match ConfFile::load(&conf_path) {
         Ok(c) => c,
         Err(e) => {

@@ -132,7 +132,9 @@ impl SyncConfig {
     }
 
     /// Reads the `[container-sync]` section of a Swift config file.
-    pub fn from_section(section: &swift_common::config::Section) -> Result<SyncConfig, SyncConfigError> {
+    pub fn from_section(
+        section: &swift_common::config::Section,
+    ) -> Result<SyncConfig, SyncConfigError> {
         SyncConfig::from_lookup(&|k| section.get(k).map(str::to_string))
     }
 

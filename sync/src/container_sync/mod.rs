@@ -245,11 +245,7 @@ impl ContainerSync {
             bump(&self.stats.skips);
             return Ok(());
         };
-        let target = match validate_sync_to(
-            &sync_to,
-            &self.conf.allowed_sync_hosts,
-            &self.realms,
-        ) {
+        let target = match validate_sync_to(&sync_to, &self.conf.allowed_sync_hosts, &self.realms) {
             Ok(Some(t)) => t,
             // Swift goes on with an empty target here and every row then fails; nothing useful
             // can be sent, so we count the one failure Swift's first row would have.

@@ -5,12 +5,12 @@ use super::objects::FetchError;
 use super::remote::{header, RemoteError, RemoteRequest};
 use super::stats::{bump, ContainerStats};
 use super::url::{quote, UrlParts};
-use swift_common::realms::{get_sig, py_repr, SyncTarget};
 use super::ContainerSync;
 use rand::seq::SliceRandom;
 use rand::RngCore;
 use std::sync::atomic::Ordering;
 use swift_common::db::{ContainerInfo, ObjectRow};
+use swift_common::realms::{get_sig, py_repr, SyncTarget};
 use swift_common::timestamp::{decode_timestamps, Timestamp};
 
 /// The container being synced, as every row of it needs it.
@@ -76,7 +76,11 @@ impl ContainerSync {
                 let mut raw = [0u8; 16];
                 rand::thread_rng().fill_bytes(&mut raw);
                 let nonce: String = raw.iter().map(|b| format!("{b:02x}")).collect();
-                let path = format!("{}/{}", UrlParts::parse(&ctx.target.endpoint).path, quote(name));
+                let path = format!(
+                    "{}/{}",
+                    UrlParts::parse(&ctx.target.endpoint).path,
+                    quote(name)
+                );
                 let ts = header(headers, "x-timestamp").unwrap_or("0").to_string();
                 let sig = get_sig(method, &path, &ts, &nonce, realm_key, ctx.user_key);
                 set_header(
@@ -108,7 +112,11 @@ impl ContainerSync {
                 );
                 match err {
                     RowError::Remote(RemoteError::Status(401)) => {
-                        tracing::info!("Unauth {} => {}", py_repr(&from), py_repr(&ctx.target.endpoint))
+                        tracing::info!(
+                            "Unauth {} => {}",
+                            py_repr(&from),
+                            py_repr(&ctx.target.endpoint)
+                        )
                     }
                     RowError::Remote(RemoteError::Status(404)) => {
                         tracing::info!(

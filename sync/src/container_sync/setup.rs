@@ -24,8 +24,14 @@ pub enum SetupError {
 
 /// The daemon configured by `conf`'s `[container-sync]` section and swift.conf's hash salt.
 pub fn from_conf(conf: &ConfFile, open_broker: BrokerOpener) -> Result<ContainerSync, SetupError> {
-    let section = conf.try_section(SECTION)?.ok_or_else(|| SetupError::NoSection(conf.path().to_string()))?;
+    let section = conf
+        .try_section(SECTION)?
+        .ok_or_else(|| SetupError::NoSection(conf.path().to_string()))?;
     let sync_conf = SyncConfig::from_section(&section)?;
     let swift_conf = SwiftConf::load(&sync_conf.swift_dir)?;
-    Ok(ContainerSync::new(sync_conf, swift_conf.hash_salt, open_broker))
+    Ok(ContainerSync::new(
+        sync_conf,
+        swift_conf.hash_salt,
+        open_broker,
+    ))
 }

@@ -115,9 +115,15 @@ mod tests {
     #[test]
     fn urlparse_and_quote_match_python() {
         let p = UrlParts::parse("http://h/x;y/z;w");
-        assert_eq!((p.path.as_str(), p.params.as_str(), p.hostname.as_deref()), ("/x;y/z", "w", Some("h")));
+        assert_eq!(
+            (p.path.as_str(), p.params.as_str(), p.hostname.as_deref()),
+            ("/x;y/z", "w", Some("h"))
+        );
         let p = UrlParts::parse("https://[::1]:80/v1/a/c?q#f");
-        assert_eq!((p.path.as_str(), p.query.as_str(), p.fragment.as_str()), ("/v1/a/c", "q", "f"));
+        assert_eq!(
+            (p.path.as_str(), p.query.as_str(), p.fragment.as_str()),
+            ("/v1/a/c", "q", "f")
+        );
         assert_eq!(p.hostname.as_deref(), Some("::1"));
         assert_eq!(UrlParts::parse("http:///a").hostname, None);
         assert_eq!(quote("a b/ü~x%"), "a%20b/%C3%BC~x%25");
