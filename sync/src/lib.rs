@@ -3,3 +3,4 @@
 //! brokers, or alone as `swift-container-*` daemons.
 
 pub mod daemon;
+pub mod replicator;
