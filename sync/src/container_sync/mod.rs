@@ -8,7 +8,7 @@
 //! that failed), point1 as pass two moves on. A container gets `container_time` per scan.
 
 pub mod config;
-mod mount;
+
 pub mod objects;
 
 pub mod remote;
@@ -18,6 +18,7 @@ pub mod stats;
 pub mod store;
 pub mod url;
 
+use crate::daemon::{Brokers, Daemon, Mode, Stop};
 use config::SyncConfig;
 use objects::ObjectFetcher;
 use remote::RemoteClient;
@@ -78,12 +79,12 @@ pub struct ContainerSync {
     objects: ObjectFetcher,
     remote: RemoteClient,
     stats: Stats,
-    open_broker: BrokerOpener,
+    brokers: Brokers,
 }
 
 impl ContainerSync {
     /// A daemon over `conf`; `salt` is swift.conf's `[swift-hash]`.
-    pub fn new(conf: SyncConfig, salt: HashSalt, open_broker: BrokerOpener) -> ContainerSync {
+    pub fn new(conf: SyncConfig, salt: HashSalt, brokers: Brokers) -> ContainerSync {
         let mut objects =
             ObjectFetcher::new(conf.swift_dir.clone(), salt.clone(), conf.request_tries);
         if let Some((conn, node)) = conf
@@ -103,7 +104,7 @@ impl ContainerSync {
             objects,
             remote: RemoteClient::new(),
             stats: Stats::default(),
-            open_broker,
+            brokers,
             conf,
         }
     }
@@ -134,46 +135,28 @@ impl ContainerSync {
         Ok(ring)
     }
 
-    /// One scan over every linked container (Swift's `run_once`), then the report line.
-    pub fn run_once(&self) {
-        tracing::info!("Begin container sync \"once\" mode");
+    /// One scan over every linked container, stopping early when asked; in `once` mode
+    /// bracketed by Swift's begin/completed lines and followed by the report line.
+    pub fn scan(&self, mode: Mode, stop: &Stop) {
         let begin = Instant::now();
-        self.scan();
-        self.report();
-        tracing::info!(
-            "Container sync \"once\" mode completed: {:.2}s",
-            begin.elapsed().as_secs_f64()
-        );
-    }
-
-    /// Scans forever, starting each scan at least `interval` after the previous one began
-    /// (Swift's `run_forever`, with its random first delay). Returns when `stop` says so.
-    pub fn run_forever(&self, stop: &dyn Fn() -> bool) {
-        let first = self.conf.interval.mul_f64(rand::random::<f64>());
-        if sleep_unless_stopped(first, stop) {
-            return;
+        if mode == Mode::Once {
+            tracing::info!("Begin container sync \"once\" mode");
         }
-        loop {
-            let begin = Instant::now();
-            self.scan();
-            if stop() {
-                return;
-            }
-            let elapsed = begin.elapsed();
-            if elapsed < self.conf.interval
-                && sleep_unless_stopped(self.conf.interval - elapsed, stop)
-            {
-                return;
-            }
-        }
-    }
-
-    fn scan(&self) {
         for path in self.store.synced_containers() {
+            if stop.is_stopped() {
+                break;
+            }
             self.container_sync(&path);
             if self.stats.since_report() >= 3600.0 {
                 self.report();
             }
+        }
+        if mode == Mode::Once {
+            self.report();
+            tracing::info!(
+                "Container sync \"once\" mode completed: {:.2}s",
+                begin.elapsed().as_secs_f64()
+            );
         }
     }
 
@@ -191,7 +174,7 @@ impl ContainerSync {
     }
 
     fn try_container_sync(&self, db_file: &Path) -> Result<(), SyncError> {
-        let broker = (self.open_broker)(db_file);
+        let broker = self.brokers.open(db_file);
         let info = match broker.get_info() {
             Ok(i) => i,
             Err(DbError::NotFound(e)) => {
@@ -417,18 +400,12 @@ fn unix_secs(t: SystemTime) -> f64 {
         .unwrap_or(0.0)
 }
 
-/// Sleeps up to `d` in short steps; true when `stop` asked us to end.
-fn sleep_unless_stopped(d: Duration, stop: &dyn Fn() -> bool) -> bool {
-    let end = Instant::now() + d;
-    loop {
-        if stop() {
-            return true;
-        }
-        let now = Instant::now();
-        if now >= end {
-            return false;
-        }
-        std::thread::sleep((end - now).min(Duration::from_millis(200)));
+impl Daemon for ContainerSync {
+    fn interval(&self) -> Duration {
+        self.conf.interval
+    }
+    fn run_pass(&mut self, mode: Mode, stop: &Stop) {
+        self.scan(mode, stop);
     }
 }
 

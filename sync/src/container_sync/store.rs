@@ -3,7 +3,7 @@
 //! only those. Same layout and rules as Swift's `ContainerSyncStore`, so Python's daemon and ours
 //! read each other's store.
 
-use super::mount::ismount;
+use crate::daemon::ismount;
 use rand::seq::SliceRandom;
 use std::io;
 use std::path::{Component, Path, PathBuf};
