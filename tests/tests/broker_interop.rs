@@ -612,3 +612,48 @@ fn same_merges_give_same_rows_hash_and_schema() {
     assert_eq!(ours["info"]["object_count"], theirs["info"]["object_count"]);
     assert_eq!(ours["listings"], theirs["listings"]);
 }
+
+#[test]
+fn pending_lock_is_shared_with_python() {
+    use std::io::BufRead;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = db_dir(tmp.path(), "sda1", "33333333333333333333333333333333");
+    rust_make(&dir, &[]);
+    // Python holds the lock: our append waits, then gives up with LockTimeout.
+    let mut child = Command::new(swift_venv().join("bin/python"))
+        .arg(repo_root().join("tests/python/broker_tool.py"))
+        .args(["hold-lock", &db_file(&dir), "3"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line.trim(), "locked");
+    let row = record(&obj("from-rust", "1700000008.00000", 1, "t", false, 0));
+    let short = ContainerBroker::new(
+        &dir,
+        "",
+        "",
+        Duration::from_secs(5),
+        Duration::from_millis(300),
+    );
+    let err = short.put_object(&row).unwrap_err();
+    assert!(
+        matches!(err, swift_common::db::DbError::LockTimeout(_)),
+        "{err:?}"
+    );
+    assert!(child.wait().unwrap().success());
+    short.put_object(&row).unwrap();
+    // We hold it (while committing): Python's put times out the same way.
+    let lock = swift_common::db::pending::DirLock::acquire(&dir, Duration::from_secs(1)).unwrap();
+    assert_eq!(
+        py_tool(&["try-put", &db_file(&dir), "0.3"]).trim(),
+        "LockTimeout"
+    );
+    drop(lock);
+    assert_eq!(py_tool(&["try-put", &db_file(&dir), "1"]).trim(), "ok");
+    let b = broker(&dir);
+    assert_eq!(b.get_info().unwrap().object_count, 2);
+}
