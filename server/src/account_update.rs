@@ -54,12 +54,12 @@ pub fn parse_targets(req: &SwiftRequest) -> Result<(String, Vec<AccountTarget>),
     let mut targets = Vec::with_capacity(hosts.len());
     for (host, device) in hosts.iter().zip(devices.iter()) {
         // Swift fails with an unhandled ValueError (500) on a host without a port.
-        let (ip, port) = host
-            .rsplit_once(':')
-            .ok_or_else(|| ApiError::Internal(format!("Invalid X-Account-Host {host:?}: no port")))?;
-        let port: u16 = port
-            .parse()
-            .map_err(|_| ApiError::Internal(format!("Invalid X-Account-Host {host:?}: bad port")))?;
+        let (ip, port) = host.rsplit_once(':').ok_or_else(|| {
+            ApiError::Internal(format!("Invalid X-Account-Host {host:?}: no port"))
+        })?;
+        let port: u16 = port.parse().map_err(|_| {
+            ApiError::Internal(format!("Invalid X-Account-Host {host:?}: bad port"))
+        })?;
         let ip = ip.trim_start_matches('[').trim_end_matches(']').to_string();
         targets.push(AccountTarget {
             ip,
@@ -111,9 +111,18 @@ fn update_headers(req: &SwiftRequest, info: &ContainerInfo) -> Vec<(&'static str
         ("X-Delete-Timestamp", info.delete_timestamp.clone()),
         ("X-Object-Count", info.object_count.to_string()),
         ("X-Bytes-Used", info.bytes_used.to_string()),
-        ("X-Trans-Id", req.header("x-trans-id").unwrap_or_else(|| "-".into())),
-        ("X-Backend-Storage-Policy-Index", info.storage_policy_index.to_string()),
-        ("User-Agent", format!("container-server {}", std::process::id())),
+        (
+            "X-Trans-Id",
+            req.header("x-trans-id").unwrap_or_else(|| "-".into()),
+        ),
+        (
+            "X-Backend-Storage-Policy-Index",
+            info.storage_policy_index.to_string(),
+        ),
+        (
+            "User-Agent",
+            format!("container-server {}", std::process::id()),
+        ),
         ("Referer", req.as_referer()),
     ];
     let override_deleted = req
@@ -142,7 +151,9 @@ async fn send_one(
             return None;
         }
         Err(_) => {
-            tracing::error!("ERROR account update failed with {where_} (will retry later): connection timeout");
+            tracing::error!(
+                "ERROR account update failed with {where_} (will retry later): connection timeout"
+            );
             return None;
         }
     };
@@ -164,8 +175,13 @@ async fn send_one(
         for (name, value) in headers {
             builder = builder.header(*name, value.as_str());
         }
-        let request = builder.body(Empty::<Bytes>::new()).map_err(|e| e.to_string())?;
-        let resp = sender.send_request(request).await.map_err(|e| e.to_string())?;
+        let request = builder
+            .body(Empty::<Bytes>::new())
+            .map_err(|e| e.to_string())?;
+        let resp = sender
+            .send_request(request)
+            .await
+            .map_err(|e| e.to_string())?;
         let status = resp.status();
         // Read the body so the server sees a complete exchange.
         let _ = resp.into_body().collect().await;
@@ -187,7 +203,9 @@ async fn send_one(
             None
         }
         Err(_) => {
-            tracing::error!("ERROR account update failed with {where_} (will retry later): timeout");
+            tracing::error!(
+                "ERROR account update failed with {where_} (will retry later): timeout"
+            );
             None
         }
     }

@@ -3,6 +3,7 @@
 
 use crate::error::ApiError;
 use crate::handlers;
+use crate::middleware::{PipelineConfig, SwiftPipelineLayer};
 use crate::request::SwiftRequest;
 use crate::response::swob_response;
 use crate::settings::Settings;
@@ -33,9 +34,13 @@ pub struct AppState {
 /// The state as handlers receive it.
 pub type SharedState = Arc<AppState>;
 
-/// The container server app: every path goes to [`dispatch`].
-pub fn router(state: SharedState) -> Router {
-    Router::new().fallback(dispatch).with_state(state)
+/// The container server app: every path goes to [`dispatch`], behind the filters of the
+/// config's pipeline (healthcheck, recon) and the access log.
+pub fn router(state: SharedState, pipeline: PipelineConfig) -> Router {
+    Router::new()
+        .fallback(dispatch)
+        .layer(SwiftPipelineLayer::new(pipeline))
+        .with_state(state)
 }
 
 /// Reads the request, checks its path, and runs the handler of its method.
@@ -56,7 +61,9 @@ async fn dispatch(State(state): State<SharedState>, req: Request) -> Response {
     };
     let body = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
         Ok(b) => b,
-        Err(err) => return ApiError::bad_request(format!("could not read body: {err}")).into_response(),
+        Err(err) => {
+            return ApiError::bad_request(format!("could not read body: {err}")).into_response()
+        }
     };
     let host = parts
         .headers
@@ -82,9 +89,8 @@ async fn dispatch(State(state): State<SharedState>, req: Request) -> Response {
     match outcome {
         Ok(Ok(resp)) => resp,
         Ok(Err(err)) => err.into_response(),
-        Err(_) => {
-            ApiError::Internal(format!("ERROR __call__ error with {method} {}", req.path)).into_response()
-        }
+        Err(_) => ApiError::Internal(format!("ERROR __call__ error with {method} {}", req.path))
+            .into_response(),
     }
 }
 
@@ -97,8 +103,9 @@ async fn route(state: &AppState, req: &SwiftRequest) -> Result<Response, ApiErro
         "GET" => handlers::container_get::handle(state, req).await,
         "POST" => handlers::container_post::handle(state, req).await,
         "UPDATE" => handlers::update::handle(state, req).await,
-        "REPLICATE" => handlers::replicate::handle(state, req).await,
-        m if m == Method::OPTIONS.as_str() => Ok(handlers::options::handle()),
+        // A server for client traffic only (replication_server = false) refuses REPLICATE.
+        "REPLICATE" if state.settings.server.replication_server => handlers::replicate::handle(state, req).await,
+        m if m == Method::OPTIONS.as_str() => Ok(handlers::options::handle(state.settings.server.replication_server)),
         _ => Err(ApiError::MethodNotAllowed),
     }
 }

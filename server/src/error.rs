@@ -121,7 +121,11 @@ impl IntoResponse for ApiError {
                 status,
                 Vec::new(),
                 Body::Text(reason),
-                if plain { "text/plain" } else { HTML_CONTENT_TYPE },
+                if plain {
+                    "text/plain"
+                } else {
+                    HTML_CONTENT_TYPE
+                },
             ),
             ApiError::PreconditionFailed(reason) | ApiError::Internal(reason) => {
                 swob_response(status, Vec::new(), Body::Text(reason), HTML_CONTENT_TYPE)
@@ -129,9 +133,12 @@ impl IntoResponse for ApiError {
             ApiError::NotFound(headers) | ApiError::Conflict(headers) => {
                 swob_response(status, headers, Body::Default, HTML_CONTENT_TYPE)
             }
-            ApiError::InsufficientStorage(drive) => {
-                swob_response(status, Vec::new(), Body::DefaultForDrive(drive), HTML_CONTENT_TYPE)
-            }
+            ApiError::InsufficientStorage(drive) => swob_response(
+                status,
+                Vec::new(),
+                Body::DefaultForDrive(drive),
+                HTML_CONTENT_TYPE,
+            ),
             ApiError::Listing(err) => {
                 let body = match err.body() {
                     Some(text) => Body::Text(text),

@@ -76,7 +76,9 @@ pub fn init(opts: &LogOptions) {
 
 fn connect_syslog(opts: &LogOptions) -> Result<Logger<LoggerBackend, Formatter3164>, String> {
     let facility = match &opts.facility {
-        Some(f) => f.parse::<Facility>().map_err(|_| format!("unknown log_facility {f}"))?,
+        Some(f) => f
+            .parse::<Facility>()
+            .map_err(|_| format!("unknown log_facility {f}"))?,
         None => Facility::LOG_LOCAL0,
     };
     let formatter = Formatter3164 {
@@ -86,7 +88,8 @@ fn connect_syslog(opts: &LogOptions) -> Result<Logger<LoggerBackend, Formatter31
         pid: std::process::id(),
     };
     if let Some(host) = &opts.udp_host {
-        return syslog::udp(formatter, "0.0.0.0:0", (host.as_str(), opts.udp_port)).map_err(|e| e.to_string());
+        return syslog::udp(formatter, "0.0.0.0:0", (host.as_str(), opts.udp_port))
+            .map_err(|e| e.to_string());
     }
     let address = opts.address.clone().unwrap_or_else(|| "/dev/log".into());
     syslog::unix_custom(formatter, address).map_err(|e| e.to_string())

@@ -9,6 +9,7 @@ use swift_common::config::ConfFile;
 use swift_common::db::BrokerCache;
 use swift_container_server::app::{router, AppState};
 use swift_container_server::logging::{self, LogOptions};
+use swift_container_server::middleware::PipelineConfig;
 use swift_container_server::settings::Settings;
 use tokio::signal::unix::{signal, SignalKind};
 
@@ -66,9 +67,11 @@ fn parse_args() -> Result<Args, String> {
 /// Loads the given config, or prepares ./.data and returns the embedded one.
 fn load_conf(args: &Args) -> Result<ConfFile, String> {
     match &args.conf {
-        Some(path) => ConfFile::load(path).map_err(|e| format!("Unable to read config from {}: {e}", path.display())),
+        Some(path) => ConfFile::load(path)
+            .map_err(|e| format!("Unable to read config from {}: {e}", path.display())),
         None => {
-            prepare_embedded_data(Path::new(".data")).map_err(|e| format!("cannot prepare ./.data: {e}"))?;
+            prepare_embedded_data(Path::new(".data"))
+                .map_err(|e| format!("cannot prepare ./.data: {e}"))?;
             ConfFile::parse_str(EMBEDDED_CONF).map_err(|e| format!("embedded config: {e}"))
         }
     }
@@ -105,7 +108,9 @@ fn bind(ip: &str, port: u16, timeout: Duration) -> Result<std::net::TcpListener,
     loop {
         match std::net::TcpListener::bind((ip, port)) {
             Ok(l) => return Ok(l),
-            Err(err) if start.elapsed() < timeout && err.kind() == std::io::ErrorKind::AddrInUse => {
+            Err(err)
+                if start.elapsed() < timeout && err.kind() == std::io::ErrorKind::AddrInUse =>
+            {
                 std::thread::sleep(Duration::from_millis(100));
             }
             Err(err) => {
@@ -122,13 +127,18 @@ fn bind(ip: &str, port: u16, timeout: Duration) -> Result<std::net::TcpListener,
 /// until EOF and only then considers the server started (the Python server does the same).
 fn release_stdio_pipes() {
     use std::os::fd::AsRawFd;
-    let Ok(devnull) = std::fs::OpenOptions::new().read(true).write(true).open("/dev/null") else {
+    let Ok(devnull) = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/null")
+    else {
         return;
     };
     for fd in [1, 2] {
         // SAFETY: fstat on a standard fd into a zeroed struct we own; dup2 onto fds 1/2 only.
         let mut st: libc::stat = unsafe { std::mem::zeroed() };
-        let is_pipe = unsafe { libc::fstat(fd, &mut st) } == 0 && (st.st_mode & libc::S_IFMT) == libc::S_IFIFO;
+        let is_pipe = unsafe { libc::fstat(fd, &mut st) } == 0
+            && (st.st_mode & libc::S_IFMT) == libc::S_IFIFO;
         if is_pipe {
             unsafe { libc::dup2(devnull.as_raw_fd(), fd) };
         }
@@ -184,7 +194,10 @@ fn main() -> ExitCode {
     if !args.verbose {
         release_stdio_pipes();
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(err) => {
             eprintln!("cannot start the runtime: {err}");
@@ -203,24 +216,32 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run(listener: std::net::TcpListener, conf: ConfFile, settings: Settings) -> Result<Stop, String> {
+async fn run(
+    listener: std::net::TcpListener,
+    conf: ConfFile,
+    settings: Settings,
+) -> Result<Stop, String> {
     listener.set_nonblocking(true).map_err(|e| e.to_string())?;
     let listener = tokio::net::TcpListener::from_std(listener).map_err(|e| e.to_string())?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let max_clients = usize::try_from(settings.server.max_clients).unwrap_or(usize::MAX);
     let conf = Arc::new(conf);
     let brokers = Arc::new(BrokerCache::default());
-    let tasks: Vec<tokio::task::JoinHandle<()>> = Vec::new();
+    let tasks = swift_sync::start_in_process(&conf, brokers.clone());
     let state = Arc::new(AppState {
         settings,
         conf,
         brokers,
     });
-    let app = router(state);
+    let pipeline = PipelineConfig::from_conf(&state.conf).map_err(|e| e.to_string())?;
+    let app = router(state, pipeline);
     let mut term = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
     let mut int = signal(SignalKind::interrupt()).map_err(|e| e.to_string())?;
     let mut hup = signal(SignalKind::hangup()).map_err(|e| e.to_string())?;
-    tracing::info!("Started container-server on {addr} (pid {})", std::process::id());
+    tracing::info!(
+        "Started container-server on {addr} (pid {})",
+        std::process::id()
+    );
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<Stop>();
     let waiter = tokio::spawn(async move {
         let why = tokio::select! {
@@ -255,7 +276,9 @@ fn reexec() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let err = std::process::Command::new(exe).args(std::env::args_os().skip(1)).exec();
+    let err = std::process::Command::new(exe)
+        .args(std::env::args_os().skip(1))
+        .exec();
     eprintln!("cannot reload: {err}");
     ExitCode::from(1)
 }

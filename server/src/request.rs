@@ -63,7 +63,8 @@ impl SwiftRequest {
         let raw = self
             .header("x-timestamp")
             .ok_or_else(|| ApiError::bad_request_plain("Missing X-Timestamp header"))?;
-        Timestamp::parse(&raw).map_err(|_| ApiError::bad_request_plain("Invalid X-Timestamp header"))
+        Timestamp::parse(&raw)
+            .map_err(|_| ApiError::bad_request_plain("Invalid X-Timestamp header"))
     }
 
     /// A query parameter, percent-decoded (`+` as space), checked to be UTF-8 as Swift's
@@ -81,9 +82,11 @@ impl SwiftRequest {
         }
         match found {
             None => Ok(None),
-            Some(value) => String::from_utf8(decode_query_bytes(value)).map(Some).map_err(|_| {
-                ApiError::bad_request_plain(format!("\"{name}\" parameter not valid UTF-8"))
-            }),
+            Some(value) => String::from_utf8(decode_query_bytes(value))
+                .map(Some)
+                .map_err(|_| {
+                    ApiError::bad_request_plain(format!("\"{name}\" parameter not valid UTF-8"))
+                }),
         }
     }
 
@@ -166,7 +169,9 @@ pub fn split_path(
     rest_with_last: bool,
 ) -> Result<Vec<Option<String>>, ApiError> {
     let invalid = || ApiError::bad_request_plain(format!("Invalid path: {}", quote_path(path)));
-    let segs: Vec<&str> = path.splitn(max + 1 + usize::from(!rest_with_last), '/').collect();
+    let segs: Vec<&str> = path
+        .splitn(max + 1 + usize::from(!rest_with_last), '/')
+        .collect();
     let (minsegs, maxsegs) = (min + 1, max + 1);
     let count = segs.len();
     if !segs[0].is_empty() || count < minsegs {
@@ -187,7 +192,11 @@ pub fn split_path(
         .map(|s| Some(s.to_string()))
         .collect();
     // Every segment but the last must be non-empty.
-    if out.len() > 1 && out[..out.len() - 1].iter().any(|s| s.as_deref() == Some("")) {
+    if out.len() > 1
+        && out[..out.len() - 1]
+            .iter()
+            .any(|s| s.as_deref() == Some(""))
+    {
         return Err(invalid());
     }
     out.resize(max, None);
@@ -216,7 +225,9 @@ fn validate_device_partition(device: &str, partition: &str) -> Result<(), ApiErr
 
 fn validate_internal_name(name: &str, kind: &str) -> Result<(), ApiError> {
     if name.contains(RESERVED) && !name.starts_with(RESERVED) {
-        return Err(ApiError::bad_request(format!("Invalid reserved-namespace {kind}")));
+        return Err(ApiError::bad_request(format!(
+            "Invalid reserved-namespace {kind}"
+        )));
     }
     Ok(())
 }
@@ -260,7 +271,8 @@ const SAVED_HEADERS: [&str; 4] = [
 /// `allow_versions` adds `X-Versions-Location` as Swift's deprecated option does.
 pub fn is_container_metadata(name: &str, allow_versions: bool) -> bool {
     let lower = name.to_ascii_lowercase();
-    if SAVED_HEADERS.contains(&lower.as_str()) || (allow_versions && lower == "x-versions-location") {
+    if SAVED_HEADERS.contains(&lower.as_str()) || (allow_versions && lower == "x-versions-location")
+    {
         return true;
     }
     let user = "x-container-meta-";
@@ -327,7 +339,10 @@ mod tests {
 
     #[test]
     fn title_case_as_python() {
-        assert_eq!(title_case("x-container-meta-foo_bar"), "X-Container-Meta-Foo_Bar");
+        assert_eq!(
+            title_case("x-container-meta-foo_bar"),
+            "X-Container-Meta-Foo_Bar"
+        );
         assert_eq!(title_case("X-CONTAINER-META-1abc"), "X-Container-Meta-1Abc");
     }
 

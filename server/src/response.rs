@@ -66,7 +66,9 @@ pub fn swob_response(
         Body::Text(text) => Bytes::from(text),
         Body::Bytes(bytes) => bytes,
         Body::Default => match explanation(status) {
-            Some((title, text)) => Bytes::from(format!("<html><h1>{title}</h1><p>{text}</p></html>")),
+            Some((title, text)) => {
+                Bytes::from(format!("<html><h1>{title}</h1><p>{text}</p></html>"))
+            }
             None => Bytes::new(),
         },
         Body::DefaultForDrive(drive) => match explanation(status) {

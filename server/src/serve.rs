@@ -18,7 +18,12 @@ use tower::ServiceExt;
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Accepts connections until `stop` resolves, then waits (up to 30 s) for open ones to finish.
-pub async fn serve(listener: TcpListener, app: Router, max_clients: usize, stop: impl Future<Output = ()>) {
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    max_clients: usize,
+    stop: impl Future<Output = ()>,
+) {
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let slots = Arc::new(Semaphore::new(max_clients.max(1)));
     let mut builder = hyper::server::conn::http1::Builder::new();

@@ -3,7 +3,9 @@
 
 use std::path::PathBuf;
 use std::time::Duration;
-use swift_common::config::{config_true_value, ConfFile, FallocateReserve, ServerConfig, SwiftConf};
+use swift_common::config::{
+    config_true_value, ConfFile, FallocateReserve, ServerConfig, SwiftConf,
+};
 use swift_common::hash::HashSalt;
 
 /// Everything the handlers read from the configuration, resolved once at start.
@@ -49,7 +51,10 @@ impl Settings {
 
     /// Combines an already read server config and swift.conf.
     pub fn new(server: ServerConfig, swift_conf: &SwiftConf) -> anyhow::Result<Settings> {
-        let allow_versions = server.raw.get("allow_versions").is_some_and(config_true_value);
+        let allow_versions = server
+            .raw
+            .get("allow_versions")
+            .is_some_and(config_true_value);
         if server.raw.get("allow_versions").is_some() {
             tracing::warn!(
                 "Option allow_versions is deprecated. Configure the versioned_writes middleware in the proxy-server instead. This option will be ignored in a future release."
@@ -66,7 +71,11 @@ impl Settings {
             allow_versions,
             fallocate_reserve: server.fallocate_reserve,
             hash_salt: swift_conf.hash_salt.clone(),
-            policy_indexes: swift_conf.policies.iter().map(|p| i64::from(p.index)).collect(),
+            policy_indexes: swift_conf
+                .policies
+                .iter()
+                .map(|p| i64::from(p.index))
+                .collect(),
             default_policy: i64::from(swift_conf.default_policy().index),
             server,
         })

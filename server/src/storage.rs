@@ -7,8 +7,8 @@ use crate::error::ApiError;
 use crate::request::Placement;
 use crate::settings::Settings;
 use std::path::{Path, PathBuf};
-use swift_common::config::FallocateReserve;
 use std::sync::Arc;
+use swift_common::config::FallocateReserve;
 use swift_common::db::ContainerBroker;
 use swift_common::hash::hash_path;
 
@@ -56,7 +56,11 @@ pub fn is_mount(path: &Path) -> bool {
 
 /// Swift's `fs_has_free_space` with `fallocate_reserve`: false (507) when the drive's free space
 /// is below the reserve (bytes, or percent of the filesystem).
-pub fn check_free_space(settings: &Settings, drive_path: &Path, drive: &str) -> Result<(), ApiError> {
+pub fn check_free_space(
+    settings: &Settings,
+    drive_path: &Path,
+    drive: &str,
+) -> Result<(), ApiError> {
     let Some((free_bytes, free_percent)) = free_space(drive_path) else {
         return Ok(());
     };

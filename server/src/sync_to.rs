@@ -17,7 +17,10 @@ pub fn validate_sync_to(settings: &Settings, value: &str) -> Result<(), String> 
     if let Some(rest) = value.strip_prefix("//") {
         let data: Vec<&str> = rest.split('/').collect();
         if data.len() != 4 {
-            return Err(format!("Invalid X-Container-Sync-To format {}", py_repr(orig)));
+            return Err(format!(
+                "Invalid X-Container-Sync-To format {}",
+                py_repr(orig)
+            ));
         }
         let (realm, cluster) = (data[0], data[1]);
         let realms = SyncRealms::load(&settings.realms_path);
@@ -44,11 +47,16 @@ pub fn validate_sync_to(settings: &Settings, value: &str) -> Result<(), String> 
         return Err("Path required in X-Container-Sync-To".to_string());
     }
     if url.has_params_query_or_fragment {
-        return Err("Params, queries, and fragments not allowed in X-Container-Sync-To".to_string());
+        return Err(
+            "Params, queries, and fragments not allowed in X-Container-Sync-To".to_string(),
+        );
     }
     match url.hostname {
         Some(host) if settings.allowed_sync_hosts.contains(&host) => Ok(()),
-        Some(host) => Err(format!("Invalid host {} in X-Container-Sync-To", py_repr(&host))),
+        Some(host) => Err(format!(
+            "Invalid host {} in X-Container-Sync-To",
+            py_repr(&host)
+        )),
         None => Err("Invalid host None in X-Container-Sync-To".to_string()),
     }
 }
@@ -96,7 +104,9 @@ impl SyncRealms {
         self.realm(realm)?
             .iter()
             .find(|(k, v)| {
-                k.strip_prefix("cluster_").is_some_and(|c| c.to_uppercase() == wanted) && !v.is_empty()
+                k.strip_prefix("cluster_")
+                    .is_some_and(|c| c.to_uppercase() == wanted)
+                    && !v.is_empty()
             })
             .map(|(_, v)| v.as_str())
     }
@@ -120,7 +130,9 @@ impl UrlParts {
                 .chars()
                 .next()
                 .is_some_and(|c| c.is_ascii_alphabetic())
-                && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
             if valid {
                 out.scheme = scheme.to_ascii_lowercase();
                 rest = after;
@@ -172,7 +184,10 @@ mod tests {
         assert!(!u.has_params_query_or_fragment);
         assert!(UrlParts::parse("http://h/a/c?x").has_params_query_or_fragment);
         assert!(UrlParts::parse("http://h/a/c;p").has_params_query_or_fragment);
-        assert_eq!(UrlParts::parse("http://[::1]:80/a").hostname.as_deref(), Some("::1"));
+        assert_eq!(
+            UrlParts::parse("http://[::1]:80/a").hostname.as_deref(),
+            Some("::1")
+        );
         assert_eq!(UrlParts::parse("http://h").path, "");
     }
 }

@@ -60,7 +60,14 @@ pub fn server_binary() -> PathBuf {
         let dir = target_dir();
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let mut cmd = Command::new(cargo);
-        cmd.args(["build", "--quiet", "-p", "swift-container-server", "--bin", "swift-container-server"]);
+        cmd.args([
+            "build",
+            "--quiet",
+            "-p",
+            "swift-container-server",
+            "--bin",
+            "swift-container-server",
+        ]);
         // Run the build in the environment the outer `cargo test` had: the variables cargo sets
         // for test processes (CARGO_MANIFEST_DIR, CARGO_PKG_*, ...) would make build scripts that
         // watch them rebuild, thrashing the shared target dir.
@@ -86,7 +93,10 @@ pub fn server_binary() -> PathBuf {
             cmd.arg("--release");
         }
         let status = cmd.status().expect("run cargo build");
-        assert!(status.success(), "cargo build of swift-container-server failed");
+        assert!(
+            status.success(),
+            "cargo build of swift-container-server failed"
+        );
         dir.join("swift-container-server")
     })
     .clone()
@@ -190,7 +200,13 @@ impl TestServer {
     }
 
     /// Sends a request; `path` is sent as given (already percent-encoded as needed).
-    pub fn request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> HttpResponse {
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> HttpResponse {
         raw_request(self.port, method, path, headers, body)
     }
 
@@ -238,7 +254,12 @@ fn drop_child(child: &mut Child) {
 }
 
 /// The generated container-server.conf.
-pub fn server_conf_text(port: u16, devices: &Path, swift_dir: &Path, opts: &ServerOptions) -> String {
+pub fn server_conf_text(
+    port: u16,
+    devices: &Path,
+    swift_dir: &Path,
+    opts: &ServerOptions,
+) -> String {
     let mut text = format!(
         "[DEFAULT]\nbind_ip = 127.0.0.1\nbind_port = {port}\ndevices = {}\nmount_check = false\n\
          swift_dir = {}\nworkers = 1\nlog_level = DEBUG\n",
@@ -294,22 +315,34 @@ impl HttpResponse {
 
     /// The body as JSON.
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("body is not JSON ({e}): {}", self.text()))
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("body is not JSON ({e}): {}", self.text()))
     }
 }
 
 /// Sends one HTTP/1.1 request on a fresh connection (`Connection: close`) and reads the whole
 /// answer. A raw client so any verb, path bytes and header can be sent exactly as given.
-pub fn raw_request(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> HttpResponse {
+pub fn raw_request(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> HttpResponse {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect to server");
-    stream.set_read_timeout(Some(Duration::from_secs(60))).expect("timeout");
-    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .expect("timeout");
+    let mut head =
+        format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n");
     let mut has_length = false;
     for (name, value) in headers {
         has_length |= name.eq_ignore_ascii_case("content-length");
         head.push_str(&format!("{name}: {value}\r\n"));
     }
-    if !has_length && (!body.is_empty() || matches!(method, "PUT" | "POST" | "UPDATE" | "REPLICATE")) {
+    if !has_length
+        && (!body.is_empty() || matches!(method, "PUT" | "POST" | "UPDATE" | "REPLICATE"))
+    {
         head.push_str(&format!("Content-Length: {}\r\n", body.len()));
     }
     head.push_str("\r\n");
@@ -324,22 +357,30 @@ fn parse_response(raw: &[u8], head_only: bool) -> HttpResponse {
     let split = raw
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
-        .unwrap_or_else(|| panic!("no header end in response: {:?}", String::from_utf8_lossy(raw)));
+        .unwrap_or_else(|| {
+            panic!(
+                "no header end in response: {:?}",
+                String::from_utf8_lossy(raw)
+            )
+        });
     let head = String::from_utf8_lossy(&raw[..split]).into_owned();
     let mut lines = head.split("\r\n");
     let status_line = lines.next().unwrap_or_default();
     let mut parts = status_line.splitn(3, ' ');
     let _version = parts.next();
-    let status: u16 = parts.next().and_then(|s| s.parse().ok()).expect("status code");
+    let status: u16 = parts
+        .next()
+        .and_then(|s| s.parse().ok())
+        .expect("status code");
     let reason = parts.next().unwrap_or_default().to_string();
     let headers: Vec<(String, String)> = lines
         .filter_map(|l| l.split_once(':'))
         .map(|(n, v)| (n.to_string(), v.trim().to_string()))
         .collect();
     let mut body = raw[split + 4..].to_vec();
-    let chunked = headers
-        .iter()
-        .any(|(n, v)| n.eq_ignore_ascii_case("transfer-encoding") && v.eq_ignore_ascii_case("chunked"));
+    let chunked = headers.iter().any(|(n, v)| {
+        n.eq_ignore_ascii_case("transfer-encoding") && v.eq_ignore_ascii_case("chunked")
+    });
     if head_only {
         body.clear();
     } else if chunked {
@@ -357,7 +398,8 @@ fn dechunk(mut data: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     while let Some(pos) = data.windows(2).position(|w| w == b"\r\n") {
         let size_txt = String::from_utf8_lossy(&data[..pos]);
-        let size = usize::from_str_radix(size_txt.split(';').next().unwrap_or("0").trim(), 16).unwrap_or(0);
+        let size = usize::from_str_radix(size_txt.split(';').next().unwrap_or("0").trim(), 16)
+            .unwrap_or(0);
         data = &data[pos + 2..];
         if size == 0 || data.len() < size {
             break;
@@ -380,7 +422,11 @@ pub fn swift_venv() -> Option<PathBuf> {
             }
         }
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/swift-venv.sh");
-        let out = Command::new("bash").arg(script).stderr(Stdio::inherit()).output().ok()?;
+        let out = Command::new("bash")
+            .arg(script)
+            .stderr(Stdio::inherit())
+            .output()
+            .ok()?;
         if !out.status.success() {
             return None;
         }
@@ -408,11 +454,94 @@ pub fn run_python(code: &str, args: &[&str]) -> String {
 }
 
 /// The directory of a container's DB under `devices`, as Swift lays it out, for the test salt.
-pub fn container_dir(devices: &Path, device: &str, part: u64, account: &str, container: &str) -> PathBuf {
+pub fn container_dir(
+    devices: &Path,
+    device: &str,
+    part: u64,
+    account: &str,
+    container: &str,
+) -> PathBuf {
     let salt = swift_common::hash::HashSalt {
         prefix: HASH_PREFIX.into(),
         suffix: HASH_SUFFIX.into(),
     };
     let hash = swift_common::hash::hash_path(&salt, account, Some(container), None);
     swift_common::hash::container_dir(devices, device, part, &hash)
+}
+
+/// Swift 2.38.3's own Python container server, run from the venv on the same kind of config as
+/// [`TestServer`] (same salt and policies), for side-by-side comparisons. Killed when dropped.
+pub struct PythonServer {
+    child: Child,
+    /// The port it listens on (127.0.0.1).
+    pub port: u16,
+    /// The temp dir holding its configs, devices and log.
+    pub dir: tempfile::TempDir,
+}
+
+/// Starts Swift's server with `swift.conf` from our test swift_dir (Python only reloads the
+/// storage policies from there when told to, so the launcher does it first).
+const PYTHON_LAUNCHER: &str = "import sys\n\
+import swift.common.utils as u\n\
+u.SWIFT_CONF_FILE = sys.argv[1] + '/swift.conf'\n\
+u.validate_configuration()\n\
+from swift.common.storage_policy import reload_storage_policies\n\
+reload_storage_policies()\n\
+from swift.common.wsgi import run_wsgi\n\
+sys.exit(run_wsgi(sys.argv[2], 'container-server', verbose=True))\n";
+
+impl PythonServer {
+    /// Starts it with `opts` (the same options [`TestServer::start_with`] takes).
+    pub fn start_with(opts: ServerOptions) -> PythonServer {
+        let venv = swift_venv().expect("Swift venv (set SWIFT_VENV or run scripts/swift-venv.sh)");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let etc = dir.path().join("etc");
+        let node = dir.path().join("node");
+        std::fs::create_dir_all(&etc).expect("mkdir etc");
+        for dev in &opts.devices {
+            std::fs::create_dir_all(node.join(dev)).expect("mkdir device");
+        }
+        write_swift_conf(&etc);
+        if let Some(realms) = &opts.realms_conf {
+            std::fs::write(etc.join("container-sync-realms.conf"), realms).expect("write realms");
+        }
+        for _ in 0..5 {
+            let port = free_port();
+            let conf = etc.join("container-server.conf");
+            // One process (workers = 0), so killing its PID stops it all.
+            let text = server_conf_text(port, &node, &etc, &opts).replace("workers = 1", "workers = 0");
+            std::fs::write(&conf, text).expect("write conf");
+            let log_path = dir.path().join("server.log");
+            let log = std::fs::File::create(&log_path).expect("create log");
+            let log2 = log.try_clone().expect("clone log");
+            let mut child = Command::new(venv.join("bin/python"))
+                .arg("-c")
+                .arg(PYTHON_LAUNCHER)
+                .arg(&etc)
+                .arg(&conf)
+                .stdin(Stdio::null())
+                .stdout(log)
+                .stderr(log2)
+                .spawn()
+                .expect("spawn Swift's container server");
+            if wait_ready(&mut child, port, Duration::from_secs(60)) {
+                return PythonServer { child, port, dir };
+            }
+            drop_child(&mut child);
+            let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+            eprintln!("Python server on port {port} did not start; log:\n{log}");
+        }
+        panic!("Swift's container server did not start");
+    }
+
+    /// Sends a request, as [`TestServer::request`].
+    pub fn request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> HttpResponse {
+        raw_request(self.port, method, path, headers, body)
+    }
+}
+
+impl Drop for PythonServer {
+    fn drop(&mut self) {
+        drop_child(&mut self.child);
+    }
 }

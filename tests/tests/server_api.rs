@@ -5,7 +5,8 @@ use swift_tests::{HttpResponse, ServerOptions, TestServer};
 
 const NOT_FOUND: &str = "<html><h1>Not Found</h1><p>The resource could not be found.</p></html>";
 const CONFLICT: &str = "<html><h1>Conflict</h1><p>There was a conflict when trying to complete your request.</p></html>";
-const ACCEPTED: &str = "<html><h1>Accepted</h1><p>The request is accepted for processing.</p></html>";
+const ACCEPTED: &str =
+    "<html><h1>Accepted</h1><p>The request is accepted for processing.</p></html>";
 const HTML: &str = "text/html; charset=UTF-8";
 
 fn put_container(s: &TestServer, path: &str, ts: &str, extra: &[(&str, &str)]) -> HttpResponse {
@@ -14,7 +15,14 @@ fn put_container(s: &TestServer, path: &str, ts: &str, extra: &[(&str, &str)]) -
     s.request("PUT", path, &headers, b"")
 }
 
-fn put_object(s: &TestServer, path: &str, ts: &str, size: &str, ctype: &str, etag: &str) -> HttpResponse {
+fn put_object(
+    s: &TestServer,
+    path: &str,
+    ts: &str,
+    size: &str,
+    ctype: &str,
+    etag: &str,
+) -> HttpResponse {
     s.request(
         "PUT",
         path,
@@ -30,7 +38,13 @@ fn put_object(s: &TestServer, path: &str, ts: &str, size: &str, ctype: &str, eta
 }
 
 fn assert_status(resp: &HttpResponse, status: u16) {
-    assert_eq!(resp.status, status, "headers {:?} body {:?}", resp.headers, resp.text());
+    assert_eq!(
+        resp.status,
+        status,
+        "headers {:?} body {:?}",
+        resp.headers,
+        resp.text()
+    );
 }
 
 #[test]
@@ -48,29 +62,61 @@ fn put_head_get_delete_lifecycle() {
     assert_eq!(r.text(), ACCEPTED);
     assert_eq!(r.header("X-Backend-Storage-Policy-Index"), Some("0"));
 
-    assert_status(&put_object(&s, "/sda1/0/a/c/o1", "1700000003.00000", "10", "text/plain", "abc"), 201);
     assert_status(
-        &put_object(&s, "/sda1/0/a/c/d/o2", "1700000003.00000", "10", "text/plain;swift_bytes=99", "abc"),
+        &put_object(
+            &s,
+            "/sda1/0/a/c/o1",
+            "1700000003.00000",
+            "10",
+            "text/plain",
+            "abc",
+        ),
+        201,
+    );
+    assert_status(
+        &put_object(
+            &s,
+            "/sda1/0/a/c/d/o2",
+            "1700000003.00000",
+            "10",
+            "text/plain;swift_bytes=99",
+            "abc",
+        ),
         201,
     );
 
     let r = s.request("HEAD", "/sda1/0/a/c", &[], b"");
     assert_status(&r, 204);
     assert_eq!(r.header("Content-Type"), Some("text/plain; charset=utf-8"));
-    assert_eq!(r.header("X-Backend-Put-Timestamp"), Some("1700000001.00000"));
+    assert_eq!(
+        r.header("X-Backend-Put-Timestamp"),
+        Some("1700000001.00000")
+    );
     assert_eq!(r.header("X-Put-Timestamp"), Some("1700000001.00000"));
-    assert_eq!(r.header("X-Backend-Delete-Timestamp"), Some("0000000000.00000"));
-    assert_eq!(r.header("X-Backend-Status-Changed-At"), Some("1700000000.00000"));
+    assert_eq!(
+        r.header("X-Backend-Delete-Timestamp"),
+        Some("0000000000.00000")
+    );
+    assert_eq!(
+        r.header("X-Backend-Status-Changed-At"),
+        Some("1700000000.00000")
+    );
     assert_eq!(r.header("X-Backend-Storage-Policy-Index"), Some("0"));
     assert_eq!(r.header("X-Container-Object-Count"), Some("2"));
     assert_eq!(r.header("X-Container-Bytes-Used"), Some("20"));
     assert_eq!(r.header("X-Backend-Sharding-State"), Some("unsharded"));
-    assert_eq!(r.header("Last-Modified"), Some("Tue, 14 Nov 2023 22:13:21 GMT"));
+    assert_eq!(
+        r.header("Last-Modified"),
+        Some("Tue, 14 Nov 2023 22:13:21 GMT")
+    );
     assert_eq!(r.header("X-Timestamp"), r.header("X-Backend-Timestamp"));
 
     let r = s.request("GET", "/sda1/0/a/c?format=json", &[], b"");
     assert_status(&r, 200);
-    assert_eq!(r.header("Content-Type"), Some("application/json; charset=utf-8"));
+    assert_eq!(
+        r.header("Content-Type"),
+        Some("application/json; charset=utf-8")
+    );
     assert_eq!(r.header("X-Backend-Record-Type"), Some("object"));
     assert_eq!(r.header("X-Backend-Record-Storage-Policy-Index"), Some("0"));
     assert_eq!(
@@ -85,13 +131,21 @@ fn put_head_get_delete_lifecycle() {
 
     let r = s.request("GET", "/sda1/0/a/c?format=xml&delimiter=/", &[], b"");
     assert_status(&r, 200);
-    assert_eq!(r.header("Content-Type"), Some("application/xml; charset=utf-8"));
+    assert_eq!(
+        r.header("Content-Type"),
+        Some("application/xml; charset=utf-8")
+    );
     assert_eq!(
         r.text(),
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<container name=\"c\"><subdir name=\"d/\"><name>d/</name></subdir><object><name>o1</name><hash>abc</hash><bytes>10</bytes><content_type>text/plain</content_type><last_modified>2023-11-14T22:13:23.000000</last_modified></object></container>"
     );
 
-    let r = s.request("DELETE", "/sda1/0/a/c", &[("X-Timestamp", "1700000009.00000")], b"");
+    let r = s.request(
+        "DELETE",
+        "/sda1/0/a/c",
+        &[("X-Timestamp", "1700000009.00000")],
+        b"",
+    );
     assert_status(&r, 409);
     assert_eq!(r.text(), CONFLICT);
 
@@ -99,7 +153,10 @@ fn put_head_get_delete_lifecycle() {
         let r = s.request(
             "DELETE",
             obj,
-            &[("X-Timestamp", "1700000004.00000"), ("X-Backend-Storage-Policy-Index", "0")],
+            &[
+                ("X-Timestamp", "1700000004.00000"),
+                ("X-Backend-Storage-Policy-Index", "0"),
+            ],
             b"",
         );
         assert_status(&r, 204);
@@ -112,14 +169,30 @@ fn put_head_get_delete_lifecycle() {
     assert_status(&r, 200);
     assert_eq!(r.text(), "[]");
 
-    let r = s.request("DELETE", "/sda1/0/a/c", &[("X-Timestamp", "1700000009.00000")], b"");
+    let r = s.request(
+        "DELETE",
+        "/sda1/0/a/c",
+        &[("X-Timestamp", "1700000009.00000")],
+        b"",
+    );
     assert_status(&r, 204);
     let r = s.request("HEAD", "/sda1/0/a/c", &[], b"");
     assert_status(&r, 404);
-    assert_eq!(r.header("X-Backend-Delete-Timestamp"), Some("1700000009.00000"));
-    assert_eq!(r.header("X-Backend-Put-Timestamp"), Some("1700000001.00000"));
+    assert_eq!(
+        r.header("X-Backend-Delete-Timestamp"),
+        Some("1700000009.00000")
+    );
+    assert_eq!(
+        r.header("X-Backend-Put-Timestamp"),
+        Some("1700000001.00000")
+    );
     assert_eq!(r.header("X-Container-Object-Count"), None);
-    let r = s.request("DELETE", "/sda1/0/a/c", &[("X-Timestamp", "1700000010.00000")], b"");
+    let r = s.request(
+        "DELETE",
+        "/sda1/0/a/c",
+        &[("X-Timestamp", "1700000010.00000")],
+        b"",
+    );
     assert_status(&r, 404);
     assert_eq!(r.text(), NOT_FOUND);
 
@@ -128,7 +201,10 @@ fn put_head_get_delete_lifecycle() {
     assert_status(&r, 201);
     let r = s.request("HEAD", "/sda1/0/a/c", &[], b"");
     assert_status(&r, 204);
-    assert_eq!(r.header("X-Backend-Status-Changed-At"), Some("1700000020.00000"));
+    assert_eq!(
+        r.header("X-Backend-Status-Changed-At"),
+        Some("1700000020.00000")
+    );
 }
 
 #[test]
@@ -149,13 +225,30 @@ fn missing_container_answers() {
     assert_status(&r, 404);
     assert_eq!(r.text(), NOT_FOUND);
     assert_eq!(r.header("Content-Type"), Some(HTML));
-    let r = s.request("POST", "/sda1/0/a/nope", &[("X-Timestamp", "1700000010.00000")], b"");
+    let r = s.request(
+        "POST",
+        "/sda1/0/a/nope",
+        &[("X-Timestamp", "1700000010.00000")],
+        b"",
+    );
     assert_status(&r, 404);
     assert_eq!(r.text(), NOT_FOUND);
-    let r = s.request("DELETE", "/sda1/0/a/nope", &[("X-Timestamp", "1700000010.00000")], b"");
+    let r = s.request(
+        "DELETE",
+        "/sda1/0/a/nope",
+        &[("X-Timestamp", "1700000010.00000")],
+        b"",
+    );
     assert_status(&r, 404);
     // An object row for a missing container in a normal account: 404.
-    let r = put_object(&s, "/sda1/0/a/nope/o", "1700000003.00000", "1", "text/plain", "e");
+    let r = put_object(
+        &s,
+        "/sda1/0/a/nope/o",
+        "1700000003.00000",
+        "1",
+        "text/plain",
+        "e",
+    );
     assert_status(&r, 404);
 }
 
@@ -201,7 +294,10 @@ fn request_validation() {
     );
     let r = s.request("OPTIONS", "/sda1/0/a/c", &[], b"");
     assert_status(&r, 200);
-    assert_eq!(r.header("Allow"), Some("DELETE, GET, HEAD, OPTIONS, POST, PUT, REPLICATE, UPDATE"));
+    assert_eq!(
+        r.header("Allow"),
+        Some("DELETE, GET, HEAD, OPTIONS, POST, PUT, REPLICATE, UPDATE")
+    );
     assert_eq!(r.header("Server"), Some("container-server/2.38.3"));
     let r = s.request("GET", "/sda1/0/a/c?limit=10001", &[], b"");
     assert_status(&r, 412);
@@ -214,25 +310,55 @@ fn request_validation() {
 #[test]
 fn storage_policies() {
     let s = TestServer::start();
-    let r = put_container(&s, "/sda1/0/a/c", "1700000001.00000", &[("X-Backend-Storage-Policy-Index", "1")]);
+    let r = put_container(
+        &s,
+        "/sda1/0/a/c",
+        "1700000001.00000",
+        &[("X-Backend-Storage-Policy-Index", "1")],
+    );
     assert_status(&r, 201);
     assert_eq!(r.header("X-Backend-Storage-Policy-Index"), Some("1"));
-    let r = put_container(&s, "/sda1/0/a/c", "1700000002.00000", &[("X-Backend-Storage-Policy-Index", "0")]);
+    let r = put_container(
+        &s,
+        "/sda1/0/a/c",
+        "1700000002.00000",
+        &[("X-Backend-Storage-Policy-Index", "0")],
+    );
     assert_status(&r, 409);
     assert_eq!(r.header("X-Backend-Storage-Policy-Index"), Some("1"));
     assert_eq!(r.text(), CONFLICT);
     // No index: keeps the container's own.
-    let r = put_container(&s, "/sda1/0/a/c", "1700000003.00000", &[("X-Backend-Storage-Policy-Default", "0")]);
+    let r = put_container(
+        &s,
+        "/sda1/0/a/c",
+        "1700000003.00000",
+        &[("X-Backend-Storage-Policy-Default", "0")],
+    );
     assert_status(&r, 202);
     assert_eq!(r.header("X-Backend-Storage-Policy-Index"), Some("1"));
-    let r = put_container(&s, "/sda1/0/a/c", "1700000004.00000", &[("X-Backend-Storage-Policy-Index", "7")]);
+    let r = put_container(
+        &s,
+        "/sda1/0/a/c",
+        "1700000004.00000",
+        &[("X-Backend-Storage-Policy-Index", "7")],
+    );
     assert_status(&r, 400);
     assert_eq!(r.header("Content-Type"), Some("text/plain"));
     assert_eq!(r.text(), "Invalid X-Backend-Storage-Policy-Index 7");
-    let r = put_container(&s, "/sda1/0/a/c", "1700000004.00000", &[("X-Backend-Storage-Policy-Index", "abc")]);
+    let r = put_container(
+        &s,
+        "/sda1/0/a/c",
+        "1700000004.00000",
+        &[("X-Backend-Storage-Policy-Index", "abc")],
+    );
     assert_eq!(r.text(), "Invalid X-Backend-Storage-Policy-Index 'abc'");
     // The proxy's default applies to new containers.
-    let r = put_container(&s, "/sda1/0/a/c2", "1700000001.00000", &[("X-Backend-Storage-Policy-Default", "1")]);
+    let r = put_container(
+        &s,
+        "/sda1/0/a/c2",
+        "1700000001.00000",
+        &[("X-Backend-Storage-Policy-Default", "1")],
+    );
     assert_status(&r, 201);
     assert_eq!(r.header("X-Backend-Storage-Policy-Index"), Some("1"));
     let r = s.request("HEAD", "/sda1/0/a/c2", &[], b"");
@@ -246,7 +372,11 @@ fn metadata_put_post_head() {
         &s,
         "/sda1/0/a/c",
         "1700000001.00000",
-        &[("X-Container-Meta-Color", "blue"), ("X-Container-Read", ".r:*"), ("X-Other", "no")],
+        &[
+            ("X-Container-Meta-Color", "blue"),
+            ("X-Container-Read", ".r:*"),
+            ("X-Other", "no"),
+        ],
     );
     assert_status(&r, 201);
     let r = s.request(
@@ -267,10 +397,17 @@ fn metadata_put_post_head() {
     assert_eq!(r.header("X-Container-Meta-Foo"), Some("bar"));
     assert_eq!(r.header("X-Container-Read"), Some(".r:*"));
     assert_eq!(r.header("X-Container-Sysmeta-X"), Some("y"));
-    assert_eq!(r.header("X-Container-Meta-Color"), None, "empty values are not shown");
+    assert_eq!(
+        r.header("X-Container-Meta-Color"),
+        None,
+        "empty values are not shown"
+    );
     assert_eq!(r.header("X-Other"), None);
     assert_eq!(r.header("X-Put-Timestamp"), Some("1700000010.00000"));
-    assert_eq!(r.header("Last-Modified"), Some("Tue, 14 Nov 2023 22:13:30 GMT"));
+    assert_eq!(
+        r.header("Last-Modified"),
+        Some("Tue, 14 Nov 2023 22:13:30 GMT")
+    );
     // The metadata shows on listings too.
     let r = s.request("GET", "/sda1/0/a/c?format=json", &[], b"");
     assert_eq!(r.header("X-Container-Meta-Foo"), Some("bar"));
@@ -299,7 +436,10 @@ fn sync_to_validation() {
         realms_conf: Some(realms.into()),
         ..Default::default()
     });
-    assert_status(&put_container(&s, "/sda1/0/a/c", "1700000001.00000", &[]), 201);
+    assert_status(
+        &put_container(&s, "/sda1/0/a/c", "1700000001.00000", &[]),
+        201,
+    );
     // Each POST a second later than the last: metadata only changes for newer timestamps.
     let clock = std::cell::Cell::new(1_700_000_010u64);
     let post = |value: &str| {
@@ -322,9 +462,18 @@ fn sync_to_validation() {
         "Invalid scheme 'ftp' in X-Container-Sync-To, must be \"//\", \"http\", or \"https\"."
     );
     assert_eq!(post("//realm/c/a/c").text(), "No realm key for 'realm'");
-    assert_eq!(post("//realm1/nope/a/c").text(), "No cluster endpoint for 'realm1' 'nope'");
-    assert_eq!(post("//realm1/clus1/a").text(), "Invalid X-Container-Sync-To format '//realm1/clus1/a'");
-    assert_eq!(post("http://example.com").text(), "Path required in X-Container-Sync-To");
+    assert_eq!(
+        post("//realm1/nope/a/c").text(),
+        "No cluster endpoint for 'realm1' 'nope'"
+    );
+    assert_eq!(
+        post("//realm1/clus1/a").text(),
+        "Invalid X-Container-Sync-To format '//realm1/clus1/a'"
+    );
+    assert_eq!(
+        post("http://example.com").text(),
+        "Path required in X-Container-Sync-To"
+    );
     assert_eq!(
         post("http://example.com/v1/a/c?x=1").text(),
         "Params, queries, and fragments not allowed in X-Container-Sync-To"
@@ -334,7 +483,12 @@ fn sync_to_validation() {
     let r = s.request("HEAD", "/sda1/0/a/c", &[], b"");
     assert_eq!(r.header("X-Container-Sync-To"), Some("//realm1/clus1/a/c2"));
     // PUT validates too.
-    let r = put_container(&s, "/sda1/0/a/c3", "1700000001.00000", &[("X-Container-Sync-To", "http://evil/a/c")]);
+    let r = put_container(
+        &s,
+        "/sda1/0/a/c3",
+        "1700000001.00000",
+        &[("X-Container-Sync-To", "http://evil/a/c")],
+    );
     assert_status(&r, 400);
 }
 
@@ -342,22 +496,43 @@ fn sync_to_validation() {
 fn autocreate_update_and_listing_params() {
     let s = TestServer::start();
     // Object rows in '.'-prefixed accounts create the container.
-    let r = put_object(&s, "/sda1/0/.expiring_objects/1700000000/task1", "1700000003.00000_0000000000000001", "0", "text/plain", "e");
+    let r = put_object(
+        &s,
+        "/sda1/0/.expiring_objects/1700000000/task1",
+        "1700000003.00000_0000000000000001",
+        "0",
+        "text/plain",
+        "e",
+    );
     assert_status(&r, 201);
     let r = s.request("HEAD", "/sda1/0/.expiring_objects/1700000000", &[], b"");
     assert_status(&r, 204);
-    assert_eq!(r.header("X-Backend-Put-Timestamp"), Some("1700000003.00000"));
+    assert_eq!(
+        r.header("X-Backend-Put-Timestamp"),
+        Some("1700000003.00000")
+    );
     assert_eq!(r.header("X-Container-Object-Count"), Some("1"));
 
     // UPDATE without a policy index cannot auto-create.
     let body = br#"[{"name": "u1", "created_at": "1700000005.00000", "size": 3, "content_type": "text/plain", "etag": "x", "deleted": 0, "storage_policy_index": 0}]"#;
-    let r = s.request("UPDATE", "/sda1/0/.q/c", &[("X-Timestamp", "1700000005.00000")], body);
-    assert_status(&r, 400);
-    assert_eq!(r.text(), "X-Backend-Storage-Policy-Index header is required");
     let r = s.request(
         "UPDATE",
         "/sda1/0/.q/c",
-        &[("X-Timestamp", "1700000005.00000"), ("X-Backend-Storage-Policy-Index", "0")],
+        &[("X-Timestamp", "1700000005.00000")],
+        body,
+    );
+    assert_status(&r, 400);
+    assert_eq!(
+        r.text(),
+        "X-Backend-Storage-Policy-Index header is required"
+    );
+    let r = s.request(
+        "UPDATE",
+        "/sda1/0/.q/c",
+        &[
+            ("X-Timestamp", "1700000005.00000"),
+            ("X-Backend-Storage-Policy-Index", "0"),
+        ],
         body,
     );
     assert_status(&r, 202);
@@ -365,7 +540,10 @@ fn autocreate_update_and_listing_params() {
     let r = s.request(
         "UPDATE",
         "/sda1/0/.q/c",
-        &[("X-Timestamp", "1700000005.00000"), ("X-Backend-Storage-Policy-Index", "0")],
+        &[
+            ("X-Timestamp", "1700000005.00000"),
+            ("X-Backend-Storage-Policy-Index", "0"),
+        ],
         b"not json",
     );
     assert_status(&r, 400);
@@ -376,11 +554,27 @@ fn autocreate_update_and_listing_params() {
     assert_eq!(listing[0]["bytes"], 3);
 
     // Listing parameters.
-    assert_status(&put_container(&s, "/sda1/0/a/c", "1700000001.00000", &[]), 201);
+    assert_status(
+        &put_container(&s, "/sda1/0/a/c", "1700000001.00000", &[]),
+        201,
+    );
     for name in ["a1", "a2", "b1", "b2/x", "b2/y", "c"] {
-        assert_status(&put_object(&s, &format!("/sda1/0/a/c/{name}"), "1700000003.00000", "1", "t/p", "e"), 201);
+        assert_status(
+            &put_object(
+                &s,
+                &format!("/sda1/0/a/c/{name}"),
+                "1700000003.00000",
+                "1",
+                "t/p",
+                "e",
+            ),
+            201,
+        );
     }
-    let get = |q: &str| s.request("GET", &format!("/sda1/0/a/c?{q}"), &[], b"").text();
+    let get = |q: &str| {
+        s.request("GET", &format!("/sda1/0/a/c?{q}"), &[], b"")
+            .text()
+    };
     assert_eq!(get("limit=2"), "a1\na2\n");
     assert_eq!(get("marker=a2&limit=2"), "b1\nb2/x\n");
     assert_eq!(get("end_marker=b1"), "a1\na2\n");
@@ -388,7 +582,10 @@ fn autocreate_update_and_listing_params() {
     assert_eq!(get("delimiter=/&prefix=b"), "b1\nb2/\n");
     assert_eq!(get("reverse=on&limit=2"), "c\nb2/y\n");
     assert_eq!(get("path=b2"), "b2/x\nb2/y\n");
-    assert_eq!(s.request("GET", "/sda1/0/a/c?limit=0", &[], b"").status, 204);
+    assert_eq!(
+        s.request("GET", "/sda1/0/a/c?limit=0", &[], b"").status,
+        204
+    );
 }
 
 #[test]
@@ -416,7 +613,10 @@ fn account_updates() {
                 }
                 let _ = tx.send(String::from_utf8_lossy(&got).into_owned());
                 let _ = stream.write_all(
-                    format!("HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").as_bytes(),
+                    format!(
+                        "HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                    )
+                    .as_bytes(),
                 );
             }
         });
@@ -439,17 +639,27 @@ fn account_updates() {
         ],
     );
     assert_status(&r, 201);
-    let req1 = rx1.recv_timeout(std::time::Duration::from_secs(10)).unwrap();
-    let req2 = rx2.recv_timeout(std::time::Duration::from_secs(10)).unwrap();
+    let req1 = rx1
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .unwrap();
+    let req2 = rx2
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .unwrap();
     assert!(req1.starts_with("PUT /sdb1/7/a/c HTTP/1.1\r\n"), "{req1}");
     assert!(req2.starts_with("PUT /sdc1/7/a/c HTTP/1.1\r\n"), "{req2}");
     let lower = req1.to_ascii_lowercase();
-    assert!(lower.contains("x-put-timestamp: 1700000001.00000\r\n"), "{req1}");
+    assert!(
+        lower.contains("x-put-timestamp: 1700000001.00000\r\n"),
+        "{req1}"
+    );
     assert!(lower.contains("x-delete-timestamp: 0\r\n"), "{req1}");
     assert!(lower.contains("x-object-count: 0\r\n"), "{req1}");
     assert!(lower.contains("x-bytes-used: 0\r\n"), "{req1}");
     assert!(lower.contains("x-trans-id: tx123\r\n"), "{req1}");
-    assert!(lower.contains("x-backend-storage-policy-index: 0\r\n"), "{req1}");
+    assert!(
+        lower.contains("x-backend-storage-policy-index: 0\r\n"),
+        "{req1}"
+    );
     assert!(lower.contains("user-agent: container-server "), "{req1}");
 
     // All account servers 404: so do we.
@@ -502,6 +712,20 @@ fn account_updates() {
 #[test]
 fn graceful_stop_on_sigterm() {
     let mut s = TestServer::start();
-    assert_status(&put_container(&s, "/sda1/0/a/c", "1700000001.00000", &[]), 201);
+    assert_status(
+        &put_container(&s, "/sda1/0/a/c", "1700000001.00000", &[]),
+        201,
+    );
     assert_eq!(s.stop(), Some(0), "log: {}", s.log());
+}
+
+#[test]
+fn pipeline_filters_in_front_of_the_app() {
+    let s = TestServer::start();
+    let r = s.request("GET", "/healthcheck", &[], b"");
+    assert_status(&r, 200);
+    assert_eq!(r.text(), "OK");
+    // The app itself still sees every other path.
+    let r = s.request("GET", "/connect/1/2/3", &[], b"");
+    assert_status(&r, 507);
 }

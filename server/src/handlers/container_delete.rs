@@ -12,7 +12,11 @@ use axum::response::Response;
 use http::StatusCode;
 
 /// Handles `DELETE /<drive>/<part>/<account>/<container>`.
-pub async fn handle(state: &AppState, req: &SwiftRequest, placement: Placement) -> Result<Response, ApiError> {
+pub async fn handle(
+    state: &AppState,
+    req: &SwiftRequest,
+    placement: Placement,
+) -> Result<Response, ApiError> {
     let timestamp = req.timestamp()?;
     check_drive(&state.settings, &placement.drive)?;
     let broker = broker_for(state, &placement);
@@ -25,7 +29,8 @@ pub async fn handle(state: &AppState, req: &SwiftRequest, placement: Placement) 
             return Err(ApiError::Conflict(Vec::new()));
         }
         let put = db.get_info()?.put_timestamp;
-        let put_nonzero = swift_common::timestamp::Timestamp::parse(&put).is_ok_and(|t| t.raw != 0 || t.offset != 0);
+        let put_nonzero = swift_common::timestamp::Timestamp::parse(&put)
+            .is_ok_and(|t| t.raw != 0 || t.offset != 0);
         let existed = put_nonzero && !db.is_deleted()?;
         db.delete_db(&timestamp)?;
         if !db.is_deleted()? {
@@ -34,7 +39,9 @@ pub async fn handle(state: &AppState, req: &SwiftRequest, placement: Placement) 
         Ok(existed)
     })
     .await?;
-    if let AccountUpdateOutcome::Refused(err) = update_accounts(state, req, &placement, broker).await {
+    if let AccountUpdateOutcome::Refused(err) =
+        update_accounts(state, req, &placement, broker).await
+    {
         return Err(err);
     }
     if existed {

@@ -2,7 +2,10 @@
 //! a shard range listing when asked for one (or `auto` on a sharding/sharded container).
 
 use super::container_head::accept_header;
-use super::{blocking, info_headers, metadata_headers, put_timestamp_seconds, read_info, requested_policy_index};
+use super::{
+    blocking, info_headers, metadata_headers, put_timestamp_seconds, read_info,
+    requested_policy_index,
+};
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::listing::{self, ListingQuery};
@@ -22,7 +25,10 @@ pub async fn handle(state: &AppState, req: &SwiftRequest) -> Result<Response, Ap
     let broker = broker_for(state, &placement);
     let db = broker.clone();
     let snapshot = blocking(move || read_info(&db)).await?;
-    let mut record_type = req.header("x-backend-record-type").unwrap_or_default().to_lowercase();
+    let mut record_type = req
+        .header("x-backend-record-type")
+        .unwrap_or_default()
+        .to_lowercase();
     let sharded = snapshot
         .as_ref()
         .is_some_and(|s| matches!(s.db_state, DbState::Sharding | DbState::Sharded));
@@ -30,7 +36,16 @@ pub async fn handle(state: &AppState, req: &SwiftRequest) -> Result<Response, Ap
         record_type = "shard".into();
     }
     if record_type == "shard" {
-        return super::shard_get::handle(state, req, broker, snapshot, &query, format, &placement.container).await;
+        return super::shard_get::handle(
+            state,
+            req,
+            broker,
+            snapshot,
+            &query,
+            format,
+            &placement.container,
+        )
+        .await;
     }
     let requested = requested_policy_index(state, req)?;
     let live = snapshot.as_ref().filter(|s| !s.is_deleted);
@@ -39,12 +54,18 @@ pub async fn handle(state: &AppState, req: &SwiftRequest) -> Result<Response, Ap
     };
     let policy = requested.unwrap_or(live.info.storage_policy_index);
     let mut headers = info_headers(Some(live), true);
-    headers.push((HeaderName::from_static("x-backend-record-type"), HeaderValue::from_static("object")));
+    headers.push((
+        HeaderName::from_static("x-backend-record-type"),
+        HeaderValue::from_static("object"),
+    ));
     headers.push((
         HeaderName::from_static("x-backend-record-storage-policy-index"),
         HeaderValue::from(policy),
     ));
-    headers.extend(metadata_headers(&live.metadata, state.settings.allow_versions));
+    headers.extend(metadata_headers(
+        &live.metadata,
+        state.settings.allow_versions,
+    ));
     let params = ListingParams {
         limit: usize::try_from(query.limit).unwrap_or(usize::MAX),
         marker: query.marker.clone().unwrap_or_default(),
@@ -58,13 +79,26 @@ pub async fn handle(state: &AppState, req: &SwiftRequest) -> Result<Response, Ap
     };
     let entries = blocking(move || Ok(broker.list_objects(&params)?)).await?;
     let rendered = listing::render_objects(&entries, format, &placement.container)?;
-    Ok(listing_response(rendered, headers, put_timestamp_seconds(&live.info)))
+    Ok(listing_response(
+        rendered,
+        headers,
+        put_timestamp_seconds(&live.info),
+    ))
 }
 
 /// A rendered listing as a response with the container's headers and `Last-Modified`.
-pub fn listing_response(rendered: listing::Rendered, headers: crate::error::HeaderList, put_seconds: f64) -> Response {
+pub fn listing_response(
+    rendered: listing::Rendered,
+    headers: crate::error::HeaderList,
+    put_seconds: f64,
+) -> Response {
     let status = StatusCode::from_u16(rendered.status).unwrap_or(StatusCode::OK);
-    let mut resp = swob_response(status, headers, Body::Bytes(rendered.body), rendered.content_type);
+    let mut resp = swob_response(
+        status,
+        headers,
+        Body::Bytes(rendered.body),
+        rendered.content_type,
+    );
     set_last_modified(&mut resp, put_seconds);
     resp
 }

@@ -13,7 +13,12 @@ use http::StatusCode;
 
 /// The raw Accept header (several values joined with `,` as WSGI does).
 pub fn accept_header(req: &SwiftRequest) -> Option<Vec<u8>> {
-    let values: Vec<&[u8]> = req.headers.get_all("accept").iter().map(|v| v.as_bytes()).collect();
+    let values: Vec<&[u8]> = req
+        .headers
+        .get_all("accept")
+        .iter()
+        .map(|v| v.as_bytes())
+        .collect();
     if values.is_empty() {
         None
     } else {
@@ -24,7 +29,10 @@ pub fn accept_header(req: &SwiftRequest) -> Option<Vec<u8>> {
 /// Handles `HEAD /<drive>/<part>/<account>/<container>`.
 pub async fn handle(state: &AppState, req: &SwiftRequest) -> Result<Response, ApiError> {
     let placement = req.object_placement()?;
-    let format = listing::negotiate(req.param("format")?.as_deref(), accept_header(req).as_deref())?;
+    let format = listing::negotiate(
+        req.param("format")?.as_deref(),
+        accept_header(req).as_deref(),
+    )?;
     check_drive(&state.settings, &placement.drive)?;
     let broker = broker_for(state, &placement);
     let snapshot = blocking(move || read_info(&broker)).await?;
@@ -33,7 +41,10 @@ pub async fn handle(state: &AppState, req: &SwiftRequest) -> Result<Response, Ap
         return Err(ApiError::NotFound(info_headers(snapshot.as_ref(), false)));
     };
     let mut headers = info_headers(Some(live), true);
-    headers.extend(metadata_headers(&live.metadata, state.settings.allow_versions));
+    headers.extend(metadata_headers(
+        &live.metadata,
+        state.settings.allow_versions,
+    ));
     let mut resp = swob_response(
         StatusCode::NO_CONTENT,
         headers,

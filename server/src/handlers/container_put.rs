@@ -16,7 +16,11 @@ use swift_common::db::ContainerBroker;
 use swift_common::timestamp::Timestamp;
 
 /// Handles `PUT /<drive>/<part>/<account>/<container>`.
-pub async fn handle(state: &AppState, req: &SwiftRequest, placement: Placement) -> Result<Response, ApiError> {
+pub async fn handle(
+    state: &AppState,
+    req: &SwiftRequest,
+    placement: Placement,
+) -> Result<Response, ApiError> {
     let timestamp = req.timestamp()?;
     check_sync_to(state, req)?;
     let drive_path = check_drive(&state.settings, &placement.drive)?;
@@ -39,7 +43,9 @@ pub async fn handle(state: &AppState, req: &SwiftRequest, placement: Placement) 
         Ok(created)
     })
     .await?;
-    if let AccountUpdateOutcome::Refused(err) = update_accounts(state, req, &placement, broker.clone()).await {
+    if let AccountUpdateOutcome::Refused(err) =
+        update_accounts(state, req, &placement, broker.clone()).await
+    {
         return Err(err);
     }
     created_or_accepted(broker, created).await
@@ -47,9 +53,16 @@ pub async fn handle(state: &AppState, req: &SwiftRequest, placement: Placement) 
 
 /// 201 when the DB was created (or a deleted container recreated), else 202; both carry the
 /// container's policy index.
-pub async fn created_or_accepted(broker: std::sync::Arc<ContainerBroker>, created: bool) -> Result<Response, ApiError> {
+pub async fn created_or_accepted(
+    broker: std::sync::Arc<ContainerBroker>,
+    created: bool,
+) -> Result<Response, ApiError> {
     let policy = blocking(move || Ok(broker.get_info()?.storage_policy_index)).await?;
-    let status = if created { StatusCode::CREATED } else { StatusCode::ACCEPTED };
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::ACCEPTED
+    };
     Ok(status_response(
         status,
         vec![(

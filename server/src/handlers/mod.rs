@@ -60,7 +60,10 @@ where
 
 /// Swift's `get_and_validate_policy_index`: the `X-Backend-Storage-Policy-Index` header as a
 /// known policy index, None when absent, 400 `Invalid X-Backend-Storage-Policy-Index <repr>`.
-pub fn requested_policy_index(state: &AppState, req: &SwiftRequest) -> Result<Option<i64>, ApiError> {
+pub fn requested_policy_index(
+    state: &AppState,
+    req: &SwiftRequest,
+) -> Result<Option<i64>, ApiError> {
     const HEADER: &str = "X-Backend-Storage-Policy-Index";
     let Some(raw) = req.header(HEADER) else {
         return Ok(None);
@@ -68,8 +71,13 @@ pub fn requested_policy_index(state: &AppState, req: &SwiftRequest) -> Result<Op
     match parse_python_int(&raw) {
         Some(index) if state.settings.is_policy(index) => Ok(Some(index)),
         // Swift formats the int with %r when it parsed, the string's repr otherwise.
-        Some(index) => Err(ApiError::bad_request_plain(format!("Invalid {HEADER} {index}"))),
-        None => Err(ApiError::bad_request_plain(format!("Invalid {HEADER} {}", py_repr(&raw)))),
+        Some(index) => Err(ApiError::bad_request_plain(format!(
+            "Invalid {HEADER} {index}"
+        ))),
+        None => Err(ApiError::bad_request_plain(format!(
+            "Invalid {HEADER} {}",
+            py_repr(&raw)
+        ))),
     }
 }
 
@@ -80,7 +88,11 @@ pub fn parse_python_int(raw: &str) -> Option<i64> {
         Some(rest) => (true, rest),
         None => (false, s.strip_prefix('+').unwrap_or(s)),
     };
-    if digits.is_empty() || digits.starts_with('_') || digits.ends_with('_') || digits.contains("__") {
+    if digits.is_empty()
+        || digits.starts_with('_')
+        || digits.ends_with('_')
+        || digits.contains("__")
+    {
         return None;
     }
     let clean: String = digits.chars().filter(|&c| c != '_').collect();
@@ -93,7 +105,11 @@ pub fn parse_python_int(raw: &str) -> Option<i64> {
 
 /// Python's `repr()` of a str, for the few messages Swift builds with `%r`.
 pub fn py_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
     let mut out = String::with_capacity(s.len() + 2);
     out.push(quote);
     for c in s.chars() {
@@ -106,7 +122,9 @@ pub fn py_repr(s: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
             c => out.push(c),
         }
     }
@@ -162,11 +180,15 @@ fn header(name: &str, value: impl ToString) -> Option<(HeaderName, HeaderValue)>
 }
 
 fn ts_internal(raw: &str) -> String {
-    Timestamp::parse(raw).map(|t| t.internal()).unwrap_or_else(|_| raw.to_string())
+    Timestamp::parse(raw)
+        .map(|t| t.internal())
+        .unwrap_or_else(|_| raw.to_string())
 }
 
 fn ts_normal(raw: &str) -> String {
-    Timestamp::parse(raw).map(|t| t.normal()).unwrap_or_else(|_| raw.to_string())
+    Timestamp::parse(raw)
+        .map(|t| t.normal())
+        .unwrap_or_else(|_| raw.to_string())
 }
 
 /// Swift's `gen_resp_headers`: the backend timestamps always, counts and the rest only for a
@@ -174,14 +196,26 @@ fn ts_normal(raw: &str) -> String {
 pub fn info_headers(snapshot: Option<&InfoSnapshot>, include_stats: bool) -> HeaderList {
     let zero = ContainerInfo::default();
     let info = snapshot.map(|s| &s.info).unwrap_or(&zero);
-    let or_zero = |s: &str| if s.is_empty() { "0".to_string() } else { s.to_string() };
+    let or_zero = |s: &str| {
+        if s.is_empty() {
+            "0".to_string()
+        } else {
+            s.to_string()
+        }
+    };
     let created = or_zero(&info.created_at);
     let put = or_zero(&info.put_timestamp);
     let mut out: Vec<Option<(HeaderName, HeaderValue)>> = vec![
         header("X-Backend-Timestamp", ts_internal(&created)),
         header("X-Backend-Put-Timestamp", ts_internal(&put)),
-        header("X-Backend-Delete-Timestamp", ts_internal(&or_zero(&info.delete_timestamp))),
-        header("X-Backend-Status-Changed-At", ts_internal(&or_zero(&info.status_changed_at))),
+        header(
+            "X-Backend-Delete-Timestamp",
+            ts_internal(&or_zero(&info.delete_timestamp)),
+        ),
+        header(
+            "X-Backend-Status-Changed-At",
+            ts_internal(&or_zero(&info.status_changed_at)),
+        ),
         header("X-Backend-Storage-Policy-Index", info.storage_policy_index),
     ];
     if include_stats {
@@ -216,7 +250,11 @@ pub fn metadata_headers(metadata: &Metadata, allow_versions: bool) -> HeaderList
 
 /// The metadata a PUT or POST sets: saved headers and user/system metadata, keyed as swob
 /// spells header names, each stamped with the request timestamp.
-pub fn metadata_from_request(req: &SwiftRequest, timestamp: &Timestamp, allow_versions: bool) -> Metadata {
+pub fn metadata_from_request(
+    req: &SwiftRequest,
+    timestamp: &Timestamp,
+    allow_versions: bool,
+) -> Metadata {
     let mut out = Metadata::new();
     for name in req.headers.keys() {
         if !is_container_metadata(name.as_str(), allow_versions) {
@@ -242,7 +280,9 @@ pub fn apply_metadata(broker: &ContainerBroker, metadata: &Metadata) -> Result<(
     }
     if let Some((new_to, _)) = metadata.get("X-Container-Sync-To") {
         let current = broker.metadata()?;
-        let changed = current.get("X-Container-Sync-To").is_none_or(|(old, _)| old != new_to);
+        let changed = current
+            .get("X-Container-Sync-To")
+            .is_none_or(|(old, _)| old != new_to);
         if changed {
             broker.set_x_container_sync_points(-1, -1)?;
         }
@@ -254,7 +294,10 @@ pub fn apply_metadata(broker: &ContainerBroker, metadata: &Metadata) -> Result<(
 /// Swift's `_should_autocreate`: an explicit `X-Backend-Auto-Create` decides; else accounts
 /// with the auto-create prefix, except the `.shards_` ones only the sharder creates.
 pub fn should_autocreate(state: &AppState, req: &SwiftRequest, account: &str) -> bool {
-    if let Some(v) = req.header("x-backend-auto-create").filter(|v| !v.is_empty()) {
+    if let Some(v) = req
+        .header("x-backend-auto-create")
+        .filter(|v| !v.is_empty())
+    {
         return crate::request::config_true(&v);
     }
     let prefix = &state.settings.auto_create_account_prefix;
@@ -275,7 +318,9 @@ pub fn maybe_autocreate(
     let mut created = false;
     if autocreate && !broker.exists() {
         let Some(policy) = policy_index else {
-            return Err(ApiError::bad_request("X-Backend-Storage-Policy-Index header is required"));
+            return Err(ApiError::bad_request(
+                "X-Backend-Storage-Policy-Index header is required",
+            ));
         };
         // An object update's timestamp may carry an offset; the container's must not.
         let normalized = Timestamp {

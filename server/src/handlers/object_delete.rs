@@ -11,14 +11,20 @@ use axum::response::Response;
 use http::StatusCode;
 
 /// Handles `DELETE /<drive>/<part>/<account>/<container>/<object>`.
-pub async fn handle(state: &AppState, req: &SwiftRequest, placement: Placement) -> Result<Response, ApiError> {
+pub async fn handle(
+    state: &AppState,
+    req: &SwiftRequest,
+    placement: Placement,
+) -> Result<Response, ApiError> {
     let timestamp = req.timestamp()?;
     check_drive(&state.settings, &placement.drive)?;
     let policy = requested_policy_index(state, req)?.unwrap_or(0);
     let autocreate = should_autocreate(state, req, &placement.account);
     let name = placement.obj.clone().unwrap_or_default();
     // Swift stores the X-Timestamp header exactly as sent for tombstones.
-    let raw_timestamp = req.header("x-timestamp").unwrap_or_else(|| timestamp.internal());
+    let raw_timestamp = req
+        .header("x-timestamp")
+        .unwrap_or_else(|| timestamp.internal());
     let redirect_allowed = super::shard_redirect::RedirectRequest::from_request(req);
     let broker = broker_for(state, &placement);
     blocking(move || {

@@ -12,7 +12,11 @@ use http::StatusCode;
 use swift_common::db::ObjectRecord;
 
 /// Handles `PUT /<drive>/<part>/<account>/<container>/<object>`.
-pub async fn handle(state: &AppState, req: &SwiftRequest, placement: Placement) -> Result<Response, ApiError> {
+pub async fn handle(
+    state: &AppState,
+    req: &SwiftRequest,
+    placement: Placement,
+) -> Result<Response, ApiError> {
     let timestamp = req.timestamp()?;
     super::container_put::check_sync_to(state, req)?;
     let drive_path = check_drive(&state.settings, &placement.drive)?;

@@ -17,8 +17,8 @@ pub async fn handle(state: &AppState, req: &SwiftRequest) -> Result<Response, Ap
     let [drive, partition, hash] = [0, 1, 2].map(|i| segs[i].clone().unwrap_or_default());
     let drive_path = check_drive(&state.settings, &drive)?;
     check_free_space(&state.settings, &drive_path, &drive)?;
-    let args: serde_json::Value =
-        serde_json::from_slice(&req.body).map_err(|e| ApiError::bad_request_plain(e.to_string()))?;
+    let args: serde_json::Value = serde_json::from_slice(&req.body)
+        .map_err(|e| ApiError::bad_request_plain(e.to_string()))?;
     let brokers = state.brokers.clone();
     let reply = blocking(move || {
         Ok(swift_sync::replicator::rpc::dispatch(
@@ -35,5 +35,10 @@ pub async fn handle(state: &AppState, req: &SwiftRequest) -> Result<Response, Ap
         Some(bytes) => Body::Bytes(bytes.into()),
         None => Body::Default,
     };
-    Ok(swob_response(status, Vec::new(), body, reply.content_type.unwrap_or(HTML_CONTENT_TYPE)))
+    Ok(swob_response(
+        status,
+        Vec::new(),
+        body,
+        reply.content_type.unwrap_or(HTML_CONTENT_TYPE),
+    ))
 }

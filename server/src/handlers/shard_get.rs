@@ -49,7 +49,9 @@ pub fn resolve_states(values: &[&str]) -> Result<Vec<i64>, BadState> {
                     .ok()
                     .filter(|f| f.fract() == 0.0)
                     .and_then(|f| STATES.iter().find(|(n, _)| *n as f64 == f));
-                let by_name = STATES.iter().find(|(_, name)| *name == other.to_lowercase());
+                let by_name = STATES
+                    .iter()
+                    .find(|(_, name)| *name == other.to_lowercase());
                 match by_number.or(by_name) {
                     Some((n, _)) => vec![*n],
                     None => return Err(BadState),
@@ -83,7 +85,10 @@ pub async fn handle(
         return Err(ApiError::NotFound(info_headers(snapshot.as_ref(), false)));
     };
     let mut headers = info_headers(Some(snap), true);
-    headers.push((HeaderName::from_static("x-backend-record-type"), HeaderValue::from_static("shard")));
+    headers.push((
+        HeaderName::from_static("x-backend-record-type"),
+        HeaderValue::from_static("shard"),
+    ));
     let mut marker = query.marker.clone().filter(|m| !m.is_empty());
     let mut end_marker = query.end_marker.clone().filter(|m| !m.is_empty());
     let mut includes = query.includes.clone().filter(|m| !m.is_empty());
@@ -104,7 +109,11 @@ pub async fn handle(
     let mut include_own = false;
     let states = match query.states.as_deref().filter(|s| !s.is_empty()) {
         Some(raw) => {
-            let values: Vec<&str> = raw.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+            let values: Vec<&str> = raw
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .collect();
             include_own = values.contains(&"auditing");
             Some(resolve_states(&values).map_err(|_| ApiError::bad_request("Bad state"))?)
         }
@@ -120,12 +129,17 @@ pub async fn handle(
         HeaderValue::from_static(if full { "full" } else { "namespace" }),
     ));
     if !full && include_deleted {
-        return Err(ApiError::bad_request("No include_deleted for namespace GET"));
+        return Err(ApiError::bad_request(
+            "No include_deleted for namespace GET",
+        ));
     }
     if !full && include_own {
         return Err(ApiError::bad_request("No auditing state for namespace GET"));
     }
-    headers.extend(metadata_headers(&snap.metadata, state.settings.allow_versions));
+    headers.extend(metadata_headers(
+        &snap.metadata,
+        state.settings.allow_versions,
+    ));
     let put_seconds = put_timestamp_seconds(&snap.info);
     let mut ranges = blocking(move || {
         Ok(broker.get_shard_ranges(

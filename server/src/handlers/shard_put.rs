@@ -1,7 +1,10 @@
 //! PUT with `X-Backend-Record-Type: shard`: shard range rows from the sharder merged into the
 //! container (201 when that created the DB, else 202).
 
-use super::{apply_metadata, blocking, maybe_autocreate, metadata_from_request, requested_policy_index, should_autocreate};
+use super::{
+    apply_metadata, blocking, maybe_autocreate, metadata_from_request, requested_policy_index,
+    should_autocreate,
+};
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::request::{Placement, SwiftRequest};
@@ -11,13 +14,18 @@ use serde_json::Value;
 use swift_common::db::ShardRange;
 
 /// Handles `PUT /<drive>/<part>/<account>/<container>` carrying a JSON list of shard ranges.
-pub async fn handle(state: &AppState, req: &SwiftRequest, placement: Placement) -> Result<Response, ApiError> {
+pub async fn handle(
+    state: &AppState,
+    req: &SwiftRequest,
+    placement: Placement,
+) -> Result<Response, ApiError> {
     let timestamp = req.timestamp()?;
     super::container_put::check_sync_to(state, req)?;
     let drive_path = check_drive(&state.settings, &placement.drive)?;
     check_free_space(&state.settings, &drive_path, &placement.drive)?;
     let requested = requested_policy_index(state, req)?;
-    let ranges = parse_shard_ranges(&req.body).map_err(|e| ApiError::bad_request(format!("Invalid body: {e}")))?;
+    let ranges = parse_shard_ranges(&req.body)
+        .map_err(|e| ApiError::bad_request(format!("Invalid body: {e}")))?;
     let autocreate = should_autocreate(state, req, &placement.account);
     let metadata = metadata_from_request(req, &timestamp, state.settings.allow_versions);
     let broker = broker_for(state, &placement);
@@ -37,7 +45,8 @@ pub async fn handle(state: &AppState, req: &SwiftRequest, placement: Placement) 
 /// Shard ranges from a JSON list of Swift's `ShardRange` dicts (all keys but `reported` and
 /// `tombstones` required, as `ShardRange.from_dict`).
 pub fn parse_shard_ranges(body: &[u8]) -> Result<Vec<ShardRange>, String> {
-    let value: Value = serde_json::from_slice(body).map_err(|e| format!("ValueError({:?})", e.to_string()))?;
+    let value: Value =
+        serde_json::from_slice(body).map_err(|e| format!("ValueError({:?})", e.to_string()))?;
     let list = value.as_array().ok_or("TypeError('list expected')")?;
     list.iter().map(shard_range_from_json).collect()
 }

@@ -33,7 +33,8 @@ impl RedirectRequest {
         if !self.accept_redirect {
             return Ok(None);
         }
-        let ranges = broker.get_shard_ranges(None, None, Some(obj), Some(&SHARD_UPDATE_STATES), false)?;
+        let ranges =
+            broker.get_shard_ranges(None, None, Some(obj), Some(&SHARD_UPDATE_STATES), false)?;
         let Some(range) = ranges.first() else {
             return Ok(None);
         };
@@ -50,7 +51,10 @@ impl RedirectRequest {
             HeaderName::from_static("x-backend-location-is-quoted"),
             HeaderValue::from_static("true"),
         )];
-        for (name, value) in [("location", quoted), ("x-backend-redirect-timestamp", redirect_ts)] {
+        for (name, value) in [
+            ("location", quoted),
+            ("x-backend-redirect-timestamp", redirect_ts),
+        ] {
             if let Ok(v) = HeaderValue::from_str(&value) {
                 headers.push((HeaderName::from_static(name), v));
             }

@@ -39,7 +39,9 @@ pub fn parse_items(body: &[u8]) -> Result<Vec<ObjectRecord>, ApiError> {
     let Value::Array(list) = value else {
         return Err(bad("expected a JSON list of rows".into()));
     };
-    list.iter().map(|item| row_from_json(item).map_err(bad)).collect()
+    list.iter()
+        .map(|item| row_from_json(item).map_err(bad))
+        .collect()
 }
 
 fn row_from_json(item: &Value) -> Result<ObjectRecord, String> {
@@ -53,9 +55,14 @@ fn row_from_json(item: &Value) -> Result<ObjectRecord, String> {
     };
     let int = |key: &str, default: Option<i64>| -> Result<i64, String> {
         match obj.get(key) {
-            Some(Value::Number(n)) => n.as_i64().ok_or_else(|| format!("{key:?} is not an integer")),
+            Some(Value::Number(n)) => n
+                .as_i64()
+                .ok_or_else(|| format!("{key:?} is not an integer")),
             Some(Value::Bool(b)) => Ok(i64::from(*b)),
-            Some(Value::String(s)) => s.trim().parse().map_err(|_| format!("{key:?} is not an integer")),
+            Some(Value::String(s)) => s
+                .trim()
+                .parse()
+                .map_err(|_| format!("{key:?} is not an integer")),
             None => default.ok_or_else(|| format!("row is missing {key:?}")),
             _ => Err(format!("{key:?} is not an integer")),
         }
