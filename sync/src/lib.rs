@@ -3,3 +3,5 @@
 //! brokers, or alone as `swift-container-*` daemons.
 
 pub mod replicator;
+pub mod updater;
+pub mod auditor;

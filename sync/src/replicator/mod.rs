@@ -24,3 +24,6 @@ mod rpc_tests;
 
 #[cfg(test)]
 mod pass_tests;
+
+#[cfg(test)]
+pub(crate) mod test_support;
