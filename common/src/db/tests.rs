@@ -643,3 +643,39 @@ fn broker_is_send_sync_and_shared_across_threads() {
     }
     assert_eq!(b.get_info().unwrap().object_count, 200);
 }
+
+#[test]
+fn replaced_db_file_is_reopened() {
+    let f = fixture();
+    f.broker
+        .merge_items(&[rec("before", "1700000001.00000", 1)], None)
+        .unwrap();
+    assert_eq!(f.broker.get_info().unwrap().object_count, 1);
+    // Build another DB for the same container elsewhere and rename it over ours, as an rsync
+    // by the replicator does.
+    let other_dir = f
+        ._root
+        .path()
+        .join("sda1/containers/8/abc/0123456789abcdef0123456789abcabc");
+    let other = ContainerBroker::new(
+        &other_dir,
+        "AUTH_a",
+        "c",
+        Duration::from_secs(5),
+        Duration::from_secs(5),
+    );
+    other.initialize(&ts("1700000000.00000"), 0).unwrap();
+    other
+        .merge_items(
+            &[
+                rec("x", "1700000001.00000", 1),
+                rec("y", "1700000001.00000", 1),
+            ],
+            None,
+        )
+        .unwrap();
+    drop(other);
+    let name = "0123456789abcdef0123456789abcabc.db";
+    std::fs::rename(other_dir.join(name), f.dir.join(name)).unwrap();
+    assert_eq!(f.broker.get_info().unwrap().object_count, 2);
+}

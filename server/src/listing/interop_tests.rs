@@ -31,8 +31,13 @@ fn python() -> PathBuf {
 
 /// Runs the reference script on `input` and returns its answer.
 fn swift_answers(input: &Value) -> Value {
+    run_reference("listing_reference.py", input)
+}
+
+/// Runs `tests/python/<script>` from Swift's venv with `input` as JSON on stdin.
+pub(crate) fn run_reference(script: &str, input: &Value) -> Value {
     let mut child = Command::new(python())
-        .arg(repo_root().join("tests/python/listing_reference.py"))
+        .arg(repo_root().join("tests/python").join(script))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
@@ -44,7 +49,7 @@ fn swift_answers(input: &Value) -> Value {
         .write_all(input.to_string().as_bytes())
         .expect("write cases");
     let out = child.wait_with_output().expect("python output");
-    assert!(out.status.success(), "listing_reference.py failed");
+    assert!(out.status.success(), "{script} failed");
     serde_json::from_slice(&out.stdout).expect("python json")
 }
 

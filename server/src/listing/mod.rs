@@ -23,7 +23,7 @@ mod render;
 mod xml;
 
 #[cfg(test)]
-mod interop_tests;
+pub(crate) mod interop_tests;
 
 pub use content_type::{extract_swift_bytes, listed_type_and_bytes};
 pub use error::ListingError;
