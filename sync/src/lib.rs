@@ -2,7 +2,7 @@
 //! replicator, the updater and the auditor. They run inside the server process, sharing its
 //! brokers, or alone as `swift-container-*` daemons.
 
+pub mod auditor;
 pub mod daemon;
 pub mod replicator;
 pub mod updater;
-pub mod auditor;

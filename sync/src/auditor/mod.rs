@@ -11,8 +11,8 @@ use serde_json::{json, Map};
 use swift_common::config::{ConfFile, ConfigError, Section};
 use swift_common::db::BrokerCache;
 
-use crate::replicator::daemon::{ismount, SetupError};
-use crate::replicator::recon::dump_recon_cache;
+use crate::daemon::{dump_recon, ismount, spawn_thread, Daemon, Mode, Stop};
+use crate::replicator::daemon::SetupError;
 use crate::replicator::stats::now;
 
 /// The config section the auditor reads.
@@ -72,6 +72,8 @@ pub struct ContainerAuditor {
     conf: AuditorConfig,
     brokers: Arc<BrokerCache>,
     counts: Mutex<Counts>,
+    /// When the running counts were last logged (hourly).
+    reported: Mutex<f64>,
 }
 
 impl ContainerAuditor {
@@ -81,12 +83,14 @@ impl ContainerAuditor {
             conf,
             brokers,
             counts: Mutex::new(Counts::default()),
+            reported: Mutex::new(now()),
         }
     }
 
     /// Built from the `[container-auditor]` section.
     pub fn from_conf(conf: &ConfFile, brokers: Arc<BrokerCache>) -> Result<Self, SetupError> {
-        let aconf = AuditorConfig::from_conf(conf)?.ok_or_else(|| SetupError::NoSection(conf.path().to_string()))?;
+        let aconf = AuditorConfig::from_conf(conf)?
+            .ok_or_else(|| SetupError::NoSection(conf.path().to_string()))?;
         Ok(ContainerAuditor::new(aconf, brokers))
     }
 
@@ -111,31 +115,10 @@ impl ContainerAuditor {
         self.dump_pass_completed(elapsed);
     }
 
-    /// Passes forever, `interval` apart, until `stop()`.
-    pub fn run_forever(&self, stop: &dyn Fn() -> bool) {
-        let mut reported = now();
-        let first = rand::random::<f64>() * self.conf.interval;
-        if sleep_unless_stopped(Duration::from_secs_f64(first.max(0.0)), stop) {
-            return;
-        }
-        loop {
-            tracing::info!("Begin container audit pass.");
-            let begin = Instant::now();
-            reported = self.one_pass(reported);
-            let elapsed = begin.elapsed().as_secs_f64();
-            tracing::info!("Container audit pass completed: {elapsed:.02}s");
-            self.dump_pass_completed(elapsed);
-            let left = Duration::from_secs_f64(self.conf.interval.max(0.0)).saturating_sub(begin.elapsed());
-            if sleep_unless_stopped(left, stop) {
-                return;
-            }
-        }
-    }
-
     fn dump_pass_completed(&self, elapsed: f64) {
         let mut entries = Map::new();
         entries.insert("container_auditor_pass_completed".into(), json!(elapsed));
-        dump_recon_cache(&entries, &self.recon_file());
+        dump_recon(&self.recon_file(), entries);
     }
 
     fn recon_file(&self) -> PathBuf {
@@ -158,7 +141,7 @@ impl ContainerAuditor {
                 entries.insert("container_audits_since".into(), json!(reported));
                 entries.insert("container_audits_passed".into(), json!(passes));
                 entries.insert("container_audits_failed".into(), json!(failures));
-                dump_recon_cache(&entries, &self.recon_file());
+                dump_recon(&self.recon_file(), entries);
                 reported = now();
                 *self.counts.lock().unwrap_or_else(|p| p.into_inner()) = Counts::default();
             }
@@ -184,7 +167,10 @@ impl ContainerAuditor {
             }
             Err(e) => {
                 counts.failures += 1;
-                tracing::error!("ERROR Could not get container info {}: {e}", db_dir.display());
+                tracing::error!(
+                    "ERROR Could not get container info {}: {e}",
+                    db_dir.display()
+                );
                 self.brokers.forget(db_dir);
             }
         }
@@ -225,17 +211,52 @@ fn audit_locations(devices: &Path, mount_check: bool) -> Vec<PathBuf> {
     out
 }
 
-fn sleep_unless_stopped(total: Duration, stop: &dyn Fn() -> bool) -> bool {
-    let end = Instant::now() + total;
-    loop {
-        if stop() {
-            return true;
+impl Daemon for ContainerAuditor {
+    fn interval(&self) -> Duration {
+        Duration::from_secs_f64(self.conf.interval.max(0.0))
+    }
+
+    fn run_pass(&mut self, mode: Mode, _stop: &Stop) {
+        match mode {
+            Mode::Once => self.run_once(),
+            Mode::Forever => {
+                tracing::info!("Begin container audit pass.");
+                let begin = Instant::now();
+                let since = self.reported.lock().map(|r| *r).unwrap_or_else(|_| now());
+                let reported = self.one_pass(since);
+                if let Ok(mut r) = self.reported.lock() {
+                    *r = reported;
+                }
+                let elapsed = begin.elapsed().as_secs_f64();
+                tracing::info!("Container audit pass completed: {elapsed:.02}s");
+                self.dump_pass_completed(elapsed);
+            }
         }
-        let left = end.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return false;
+    }
+}
+
+/// Starts the auditor on its own thread inside the server, sharing `cache`, unless the conf
+/// has no `[container-auditor]` section or it says `in_process = false`.
+pub fn spawn_in_process(
+    conf: &ConfFile,
+    cache: Arc<BrokerCache>,
+) -> Option<tokio::task::JoinHandle<()>> {
+    match AuditorConfig::from_conf(conf) {
+        Ok(Some(c)) if c.in_process => {}
+        Ok(_) => return None,
+        Err(e) => {
+            tracing::error!("container-auditor not started: {e}");
+            return None;
         }
-        std::thread::sleep(left.min(Duration::from_millis(200)));
+    }
+    match ContainerAuditor::from_conf(conf, cache) {
+        Ok(mut a) => Some(spawn_thread("container-auditor", move || {
+            crate::daemon::run_forever(&mut a, &Stop::new())
+        })),
+        Err(e) => {
+            tracing::error!("container-auditor not started: {e}");
+            None
+        }
     }
 }
 
@@ -251,10 +272,20 @@ mod tests {
         let devices = root.path().join("node");
         let good = devices.join("sda/containers/1/abc/00000000000000000000000000000abc");
         let bad = devices.join("sda/containers/2/def/00000000000000000000000000000def");
-        let b = ContainerBroker::new(&good, "a", "c", Duration::from_secs(5), Duration::from_secs(5));
+        let b = ContainerBroker::new(
+            &good,
+            "a",
+            "c",
+            Duration::from_secs(5),
+            Duration::from_secs(5),
+        );
         b.initialize(&Timestamp::now(), 0).unwrap();
         std::fs::create_dir_all(&bad).unwrap();
-        std::fs::write(bad.join("00000000000000000000000000000def.db"), vec![b'x'; 4096]).unwrap();
+        std::fs::write(
+            bad.join("00000000000000000000000000000def.db"),
+            vec![b'x'; 4096],
+        )
+        .unwrap();
         let conf = ConfFile::parse_str(&format!(
             "[container-auditor]\ndevices = {}\nmount_check = false\nrecon_cache_path = {}\n",
             devices.display(),
@@ -270,6 +301,9 @@ mod tests {
             .join("sda/quarantined/containers/00000000000000000000000000000def")
             .exists());
         let recon = std::fs::read_to_string(root.path().join("container.recon")).unwrap();
-        assert!(recon.starts_with("{\"container_auditor_pass_completed\": "), "{recon}");
+        assert!(
+            recon.starts_with("{\"container_auditor_pass_completed\": "),
+            "{recon}"
+        );
     }
 }

@@ -20,8 +20,8 @@ use swift_common::hash::HashSalt;
 use swift_common::timestamp::Timestamp;
 use swift_ring::{ring_path, ReloadingRing, Ring, DEFAULT_RELOAD_TIME};
 
-use crate::replicator::daemon::{check_drive, SetupError};
-use crate::replicator::recon::dump_recon_cache;
+use crate::daemon::{check_drive, dump_recon, spawn_thread, Daemon, Mode, Stop};
+use crate::replicator::daemon::SetupError;
 use crate::replicator::stats::now;
 
 /// Counters of one sweep.
@@ -64,7 +64,8 @@ impl ContainerUpdater {
 
     /// Built from the `[container-updater]` section and its swift_dir's swift.conf.
     pub fn from_conf(conf: &ConfFile, brokers: Arc<BrokerCache>) -> Result<Self, SetupError> {
-        let uconf = UpdaterConfig::from_conf(conf)?.ok_or_else(|| SetupError::NoSection(conf.path().to_string()))?;
+        let uconf = UpdaterConfig::from_conf(conf)?
+            .ok_or_else(|| SetupError::NoSection(conf.path().to_string()))?;
         let swift_conf = SwiftConf::load(&uconf.swift_dir)?;
         Ok(ContainerUpdater::new(uconf, &swift_conf, brokers))
     }
@@ -161,23 +162,7 @@ impl ContainerUpdater {
         );
         let mut entries = Map::new();
         entries.insert("container_updater_sweep".into(), json!(elapsed));
-        dump_recon_cache(&entries, &self.conf.recon_cache_path.join("container.recon"));
-    }
-
-    /// Sweeps forever, `interval` apart, until `stop()`.
-    pub fn run_forever(&self, stop: &dyn Fn() -> bool) {
-        let first = rand::random::<f64>() * self.conf.interval;
-        if sleep_unless_stopped(Duration::from_secs_f64(first.max(0.0)), stop) {
-            return;
-        }
-        loop {
-            let begin = Instant::now();
-            self.run_once();
-            let left = Duration::from_secs_f64(self.conf.interval.max(0.0)).saturating_sub(begin.elapsed());
-            if sleep_unless_stopped(left, stop) {
-                return;
-            }
-        }
+        dump_recon(&self.conf.recon_cache_path.join("container.recon"), entries);
     }
 
     /// Every container DB dir under one partition dir.
@@ -254,22 +239,41 @@ impl ContainerUpdater {
                     scope.spawn(move || report.send())
                 })
                 .collect();
-            handles.into_iter().map(|h| h.join().unwrap_or(500)).collect()
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or(500))
+                .collect()
         });
         let successes = results.iter().filter(|s| (200..300).contains(*s)).count();
         let not_found = results.iter().filter(|s| **s == 404).count();
-        if successes >= results.len() / 2 + 1 {
+        // Swift's majority_size: n // 2 + 1.
+        let majority = results.len() / 2 + 1;
+        if successes >= majority {
             self.count(|s| s.successes += 1);
-            tracing::debug!("Update report sent for {container_path} {}", db_dir.display());
-            broker.reported(&info.put_timestamp, &info.delete_timestamp, info.object_count, info.bytes_used)?;
+            tracing::debug!(
+                "Update report sent for {container_path} {}",
+                db_dir.display()
+            );
+            broker.reported(
+                &info.put_timestamp,
+                &info.delete_timestamp,
+                info.object_count,
+                info.bytes_used,
+            )?;
         } else if not_found == results.len() {
             self.count(|s| s.failures += 1);
-            tracing::debug!("Update report stub for {container_path} {}", db_dir.display());
+            tracing::debug!(
+                "Update report stub for {container_path} {}",
+                db_dir.display()
+            );
             broker.quarantine("no account replicas exist")?;
             self.brokers.forget(db_dir);
         } else {
             self.count(|s| s.failures += 1);
-            tracing::debug!("Update report failed for {container_path} {}", db_dir.display());
+            tracing::debug!(
+                "Update report failed for {container_path} {}",
+                db_dir.display()
+            );
             let until = now() + self.conf.account_suppression_time;
             self.suppressions
                 .lock()
@@ -308,17 +312,38 @@ fn db_dirs(path: &Path) -> Vec<PathBuf> {
     out
 }
 
-fn sleep_unless_stopped(total: Duration, stop: &dyn Fn() -> bool) -> bool {
-    let end = Instant::now() + total;
-    loop {
-        if stop() {
-            return true;
+impl Daemon for ContainerUpdater {
+    fn interval(&self) -> Duration {
+        Duration::from_secs_f64(self.conf.interval.max(0.0))
+    }
+
+    fn run_pass(&mut self, _mode: Mode, _stop: &Stop) {
+        self.run_once();
+    }
+}
+
+/// Starts the updater on its own thread inside the server, sharing `cache`, unless the conf
+/// has no `[container-updater]` section or it says `in_process = false`.
+pub fn spawn_in_process(
+    conf: &ConfFile,
+    cache: Arc<BrokerCache>,
+) -> Option<tokio::task::JoinHandle<()>> {
+    match UpdaterConfig::from_conf(conf) {
+        Ok(Some(c)) if c.in_process => {}
+        Ok(_) => return None,
+        Err(e) => {
+            tracing::error!("container-updater not started: {e}");
+            return None;
         }
-        let left = end.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return false;
+    }
+    match ContainerUpdater::from_conf(conf, cache) {
+        Ok(mut u) => Some(spawn_thread("container-updater", move || {
+            crate::daemon::run_forever(&mut u, &Stop::new())
+        })),
+        Err(e) => {
+            tracing::error!("container-updater not started: {e}");
+            None
         }
-        std::thread::sleep(left.min(Duration::from_millis(200)));
     }
 }
 

@@ -10,7 +10,12 @@ use swift_ring::Device;
 use crate::replicator::peer::host_port;
 
 /// Python's `quote(path)`: everything but letters, digits, `_.-~/` escaped.
-const PATH_SET: &AsciiSet = &NON_ALPHANUMERIC.remove(b'_').remove(b'.').remove(b'-').remove(b'~').remove(b'/');
+const PATH_SET: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'-')
+    .remove(b'~')
+    .remove(b'/');
 
 /// What to send to one account server.
 pub struct Report<'a> {
@@ -51,7 +56,10 @@ impl Report<'_> {
             .set("X-Object-Count", &i.object_count.to_string())
             .set("X-Bytes-Used", &i.bytes_used.to_string())
             .set("X-Account-Override-Deleted", "yes")
-            .set("X-Backend-Storage-Policy-Index", &i.storage_policy_index.to_string())
+            .set(
+                "X-Backend-Storage-Policy-Index",
+                &i.storage_policy_index.to_string(),
+            )
             .set("User-Agent", self.user_agent)
             .call();
         match sent {

@@ -26,8 +26,17 @@ fn setup(ports: &[u16]) -> Setup {
     let recon = root.path().join("recon");
     std::fs::create_dir_all(devices.join("sda")).unwrap();
     std::fs::create_dir_all(&swift_dir).unwrap();
-    std::fs::write(swift_dir.join("swift.conf"), "[swift-hash]\nswift_hash_path_suffix = s\n").unwrap();
-    let devs: Vec<(String, u16, f64)> = ports.iter().enumerate().map(|(i, p)| (format!("acc{i}"), *p, 1.0)).collect();
+    std::fs::create_dir_all(&recon).unwrap();
+    std::fs::write(
+        swift_dir.join("swift.conf"),
+        "[swift-hash]\nswift_hash_path_suffix = s\n",
+    )
+    .unwrap();
+    let devs: Vec<(String, u16, f64)> = ports
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (format!("acc{i}"), *p, 1.0))
+        .collect();
     let devs: Vec<(&str, u16, f64)> = devs.iter().map(|(n, p, w)| (n.as_str(), *p, *w)).collect();
     let rows: Vec<Vec<u16>> = (0..ports.len()).map(|r| vec![r as u16; 2]).collect();
     write_ring(&swift_dir.join("account.ring.gz"), &devs, &rows, 31);
@@ -59,7 +68,13 @@ impl Setup {
         };
         let hash = hash_path(&salt, "AUTH_a", Some(name), None);
         let dir = container_dir(&self.devices, "sda", 3, &hash);
-        let b = ContainerBroker::new(&dir, "AUTH_a", name, Duration::from_secs(5), Duration::from_secs(5));
+        let b = ContainerBroker::new(
+            &dir,
+            "AUTH_a",
+            name,
+            Duration::from_secs(5),
+            Duration::from_secs(5),
+        );
         b.initialize(&Timestamp::parse(put).unwrap(), 0).unwrap();
         b
     }
@@ -113,10 +128,16 @@ fn changed_stats_are_put_to_every_account_replica_then_remembered() {
         assert_eq!(r.header("x-bytes-used"), Some("15"));
         assert_eq!(r.header("x-account-override-deleted"), Some("yes"));
         assert_eq!(r.header("x-backend-storage-policy-index"), Some("0"));
-        assert!(r.header("user-agent").unwrap().starts_with("container-updater "));
+        assert!(r
+            .header("user-agent")
+            .unwrap()
+            .starts_with("container-updater "));
     }
     let info = b.get_info().unwrap();
-    assert_eq!((info.reported_object_count, info.reported_bytes_used), (2, 15));
+    assert_eq!(
+        (info.reported_object_count, info.reported_bytes_used),
+        (2, 15)
+    );
     assert_eq!(info.reported_put_timestamp, "1700000000.00000");
     up.run_once();
     assert_eq!((up.stats().no_changes, up.stats().successes), (1, 0));
@@ -131,7 +152,9 @@ fn part_of() -> u64 {
         suffix: "s".into(),
     };
     let digest = swift_common::hash::hash_path_raw(&salt, "AUTH_a", None, None);
-    u64::from(u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]])) >> 31
+    u64::from(u32::from_be_bytes([
+        digest[0], digest[1], digest[2], digest[3],
+    ])) >> 31
 }
 
 #[test]
@@ -147,7 +170,11 @@ fn a_failed_report_suppresses_the_account_and_all_404_quarantines() {
     assert_eq!(up.stats().failures, 1);
     assert_eq!(b.get_info().unwrap().reported_object_count, 0);
     up.run_once();
-    assert_eq!(ok.1.lock().unwrap().len(), 1, "suppressed for account_suppression_time");
+    assert_eq!(
+        ok.1.lock().unwrap().len(),
+        1,
+        "suppressed for account_suppression_time"
+    );
 
     let gone: Vec<_> = (0..3).map(|_| recording(404)).collect();
     let s = setup(&gone.iter().map(|g| g.0).collect::<Vec<_>>());
@@ -155,7 +182,11 @@ fn a_failed_report_suppresses_the_account_and_all_404_quarantines() {
     let up = s.updater();
     up.run_once();
     assert!(!b.db_dir().exists());
-    assert!(s.devices.join("sda/quarantined/containers").join(b.db_dir().file_name().unwrap()).exists());
+    assert!(s
+        .devices
+        .join("sda/quarantined/containers")
+        .join(b.db_dir().file_name().unwrap())
+        .exists());
 }
 
 #[test]
