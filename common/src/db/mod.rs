@@ -4,8 +4,29 @@
 //!
 //! Every call blocks (SQLite, flock): callers on an async runtime use `spawn_blocking`.
 
+mod access;
 mod broker;
+pub mod cache;
+pub mod connection;
+pub mod info;
+pub mod listing;
+pub mod locate;
+pub mod merge;
+pub mod metadata;
+pub mod pending;
+pub mod pickle;
+pub mod quarantine;
+mod replication;
+pub mod schema;
+pub mod shard_ranges;
+mod sharding;
 mod types;
 
-pub use broker::ContainerBroker;
+pub use broker::{ContainerBroker, STALE_READ_PENDING_TIMEOUT};
+pub use cache::BrokerCache;
+pub use info::StatExtras;
+pub use locate::walk_container_dbs;
 pub use types::*;
+
+#[cfg(test)]
+mod tests;

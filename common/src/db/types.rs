@@ -228,3 +228,26 @@ pub struct ReplicationInfo {
 
 /// Anything `Timestamp` related a caller passes to the broker.
 pub type Ts = Timestamp;
+
+/// Options of a shard range query (Swift's `get_shard_ranges` arguments).
+#[derive(Debug, Clone, Default)]
+pub struct ShardRangeQuery<'a> {
+    /// Ranges whose namespace includes or is above this (swapped with `end_marker` when `reverse`).
+    pub marker: Option<&'a str>,
+    /// Ranges whose namespace includes or is below this.
+    pub end_marker: Option<&'a str>,
+    /// Only the first range containing this name (markers and `fill_gaps` are then ignored).
+    pub includes: Option<&'a str>,
+    /// Only these state numbers.
+    pub states: Option<&'a [i64]>,
+    /// Include deleted rows.
+    pub include_deleted: bool,
+    /// Include the container's own shard range.
+    pub include_own: bool,
+    /// Only the container's own shard range.
+    pub exclude_others: bool,
+    /// Newest-upper-first order.
+    pub reverse: bool,
+    /// Append a copy of the own range covering any gap after the last range found.
+    pub fill_gaps: bool,
+}
