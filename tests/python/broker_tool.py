@@ -4,6 +4,10 @@ Usage:
   broker_tool.py make DB_FILE OPS_JSON    create a DB and put rows (left in .pending)
   broker_tool.py merge DB_FILE OPS_JSON   merge_items the rows straight into the DB
   broker_tool.py put DB_FILE OPS_JSON     put_object the rows (appended to .pending)
+  broker_tool.py hold-lock DB_FILE SECONDS
+      take the .pending lock as Swift does, print "locked", hold it SECONDS
+  broker_tool.py try-put DB_FILE TIMEOUT
+      put_object one row with pending_timeout TIMEOUT; print "ok" or "LockTimeout"
   broker_tool.py dump DB_FILE QUERIES_JSON
       print JSON: info, metadata, rows, listings (one per query), schema
 
@@ -104,8 +108,30 @@ def dump(db_file, queries):
     json.dump(out, sys.stdout, sort_keys=True)
 
 
+def hold_lock(db_file, seconds):
+    import time
+    from swift.common.utils import lock_parent_directory
+    with lock_parent_directory(db_file + '.pending', 5):
+        print('locked', flush=True)
+        time.sleep(float(seconds))
+
+
+def try_put(db_file, timeout):
+    from swift.common.exceptions import LockTimeout
+    broker = ContainerBroker(db_file, pending_timeout=float(timeout))
+    try:
+        broker.put_object('from-python', '1700000009.00000', 1, 't', 'e')
+        print('ok')
+    except LockTimeout:
+        print('LockTimeout')
+
+
 def main():
     cmd, db_file, arg = sys.argv[1:4]
+    if cmd == 'hold-lock':
+        return hold_lock(db_file, arg)
+    if cmd == 'try-put':
+        return try_put(db_file, arg)
     data = load(arg)
     {'make': make, 'merge': merge, 'put': put, 'dump': dump}[cmd](
         db_file, data)
