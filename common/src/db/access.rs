@@ -34,7 +34,13 @@ impl ContainerBroker {
         f: impl FnOnce(&mut Connection, bool) -> Result<T, DbError>,
     ) -> Result<T, DbError> {
         let mut guard = self.conn.lock().unwrap_or_else(|p| p.into_inner());
-        let cached = guard.as_ref().is_some_and(|o| o.path == path);
+        // A cached connection is reused only while the file is the same inode: replication
+        // (rsync + rename) or quarantine replace the file under us, and Swift, which opens a
+        // connection per request, would see the new one.
+        let identity = file_identity(path);
+        let cached = guard
+            .as_ref()
+            .is_some_and(|o| o.path == path && Some(o.identity) == identity);
         if !cached {
             *guard = None;
             if !path.exists() {
@@ -67,7 +73,10 @@ impl ContainerBroker {
     }
 
     fn open_db(&self, path: &Path) -> Result<OpenDb, DbError> {
+        let identity =
+            file_identity(path).ok_or_else(|| DbError::NotFound(path.display().to_string()))?;
         let conn = open_existing(path, self.timeout)?;
+        super::migrate::migrate_if_needed(&conn)?;
         let has_index: Option<i64> = conn
             .query_row(
                 "SELECT 1 FROM sqlite_master WHERE name = 'ix_object_deleted_name'",
@@ -89,6 +98,7 @@ impl ContainerBroker {
             path: path.to_path_buf(),
             conn,
             old_schema: has_index.is_none(),
+            identity,
         })
     }
 
@@ -152,4 +162,10 @@ impl ContainerBroker {
         let mut guard = self.conn.lock().unwrap_or_else(|p| p.into_inner());
         *guard = None;
     }
+}
+
+/// (device, inode) of a file, `None` when it does not exist.
+fn file_identity(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
 }

@@ -31,6 +31,8 @@ pub(super) struct OpenDb {
     pub(super) conn: Connection,
     /// A pre-`ix_object_deleted_name` schema (Swift's db version 0): `+deleted` in queries.
     pub(super) old_schema: bool,
+    /// (device, inode) of the file when it was opened.
+    pub(super) identity: (u64, u64),
 }
 
 /// A handle on one container's DB, safe to share between threads (`Arc<ContainerBroker>`).

@@ -22,18 +22,28 @@ pub struct BrokerCache {
 
 impl Default for BrokerCache {
     fn default() -> Self {
-        BrokerCache::new(
+        BrokerCache::new()
+    }
+}
+
+impl BrokerCache {
+    /// A cache with Swift's defaults: broker timeout 25 s, pending lock timeout 10 s, and
+    /// `DEFAULT_CAPACITY` idle brokers.
+    pub fn new() -> BrokerCache {
+        BrokerCache::with_settings(
             Duration::from_secs(25),
             Duration::from_secs(10),
             DEFAULT_CAPACITY,
         )
     }
-}
 
-impl BrokerCache {
-    /// A cache handing out brokers with Swift's `timeout`/`pending_timeout`, keeping at most
+    /// A cache handing out brokers with the given `timeout`/`pending_timeout`, keeping at most
     /// about `capacity` idle brokers.
-    pub fn new(timeout: Duration, pending_timeout: Duration, capacity: usize) -> BrokerCache {
+    pub fn with_settings(
+        timeout: Duration,
+        pending_timeout: Duration,
+        capacity: usize,
+    ) -> BrokerCache {
         BrokerCache {
             timeout,
             pending_timeout,
@@ -92,7 +102,7 @@ mod tests {
 
     #[test]
     fn shares_and_bounds() {
-        let cache = BrokerCache::new(Duration::from_secs(1), Duration::from_secs(1), 2);
+        let cache = BrokerCache::with_settings(Duration::from_secs(1), Duration::from_secs(1), 2);
         let a1 = cache.get_or_open(Path::new("/x/a"), "", "");
         let a2 = cache.get_or_open(Path::new("/x/a"), "acc", "con");
         assert!(Arc::ptr_eq(&a1, &a2));

@@ -1,0 +1,26 @@
+//! Container replication (Swift's db_replicator + container replicator): the REPLICATE RPC
+//! ops a peer calls on us ([`rpc`]), and the daemon that pushes our DBs to their peers
+//! ([`ContainerReplicator`]).
+
+pub mod config;
+pub mod daemon;
+pub mod peer;
+pub mod policy;
+pub mod recon;
+mod replicate;
+pub mod rpc;
+pub mod rsync;
+pub mod shards;
+pub mod staging;
+pub mod stats;
+pub mod walk;
+pub mod wire;
+
+pub use config::ReplicatorConfig;
+pub use daemon::{ContainerReplicator, SetupError};
+
+#[cfg(test)]
+mod rpc_tests;
+
+#[cfg(test)]
+mod pass_tests;
