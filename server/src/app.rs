@@ -104,8 +104,12 @@ async fn route(state: &AppState, req: &SwiftRequest) -> Result<Response, ApiErro
         "POST" => handlers::container_post::handle(state, req).await,
         "UPDATE" => handlers::update::handle(state, req).await,
         // A server for client traffic only (replication_server = false) refuses REPLICATE.
-        "REPLICATE" if state.settings.server.replication_server => handlers::replicate::handle(state, req).await,
-        m if m == Method::OPTIONS.as_str() => Ok(handlers::options::handle(state.settings.server.replication_server)),
+        "REPLICATE" if state.settings.server.replication_server => {
+            handlers::replicate::handle(state, req).await
+        }
+        m if m == Method::OPTIONS.as_str() => Ok(handlers::options::handle(
+            state.settings.server.replication_server,
+        )),
         _ => Err(ApiError::MethodNotAllowed),
     }
 }

@@ -509,7 +509,8 @@ impl PythonServer {
             let port = free_port();
             let conf = etc.join("container-server.conf");
             // One process (workers = 0), so killing its PID stops it all.
-            let text = server_conf_text(port, &node, &etc, &opts).replace("workers = 1", "workers = 0");
+            let text =
+                server_conf_text(port, &node, &etc, &opts).replace("workers = 1", "workers = 0");
             std::fs::write(&conf, text).expect("write conf");
             let log_path = dir.path().join("server.log");
             let log = std::fs::File::create(&log_path).expect("create log");
@@ -535,7 +536,13 @@ impl PythonServer {
     }
 
     /// Sends a request, as [`TestServer::request`].
-    pub fn request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> HttpResponse {
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> HttpResponse {
         raw_request(self.port, method, path, headers, body)
     }
 }

@@ -17,9 +17,7 @@ pub fn handle(replication: bool) -> Response {
         vec![
             (
                 HeaderName::from_static("allow"),
-                HeaderValue::from_static(
-                    "DELETE, GET, HEAD, OPTIONS, POST, PUT, REPLICATE, UPDATE",
-                ),
+                HeaderValue::from_static(allow),
             ),
             (
                 HeaderName::from_static("server"),
