@@ -4,6 +4,15 @@ Usage:
   broker_tool.py make DB_FILE OPS_JSON    create a DB and put rows (left in .pending)
   broker_tool.py merge DB_FILE OPS_JSON   merge_items the rows straight into the DB
   broker_tool.py put DB_FILE OPS_JSON     put_object the rows (appended to .pending)
+  broker_tool.py hold-lock DB_FILE SECONDS
+      take the .pending lock as Swift does, print "locked", hold it SECONDS
+  broker_tool.py try-put DB_FILE TIMEOUT
+      put_object one row with pending_timeout TIMEOUT; print "ok" or "LockTimeout"
+  broker_tool.py shard DB_FILE STAGE
+      give the (committed) container an own range with an epoch and two ACTIVE shard ranges,
+      then move it to STAGE ('sharding': fresh <hash>_<epoch>.db next to the retiring one;
+      'sharded': only the fresh one)
+  broker_tool.py state DB_FILE -   print JSON: info with db_state, shard ranges, is_deleted
   broker_tool.py dump DB_FILE QUERIES_JSON
       print JSON: info, metadata, rows, listings (one per query), schema
 
@@ -104,8 +113,68 @@ def dump(db_file, queries):
     json.dump(out, sys.stdout, sort_keys=True)
 
 
+def hold_lock(db_file, seconds):
+    import time
+    from swift.common.utils import lock_parent_directory
+    with lock_parent_directory(db_file + '.pending', 5):
+        print('locked', flush=True)
+        time.sleep(float(seconds))
+
+
+def try_put(db_file, timeout):
+    from swift.common.exceptions import LockTimeout
+    broker = ContainerBroker(db_file, pending_timeout=float(timeout))
+    try:
+        broker.put_object('from-python', '1700000009.00000', 1, 't', 'e')
+        print('ok')
+    except LockTimeout:
+        print('LockTimeout')
+
+
+def shard(db_file, stage):
+    from swift.common.utils import ShardRange, Timestamp
+    broker = ContainerBroker(db_file)
+    broker.get_info()
+    epoch = Timestamp('1700000100.00000')
+    ts = Timestamp('1700000050.00000')
+    ranges = [
+        ShardRange('.shards_a/c-1', ts, '', 'm', 5, 50, state=ShardRange.ACTIVE,
+                   state_timestamp=ts, meta_timestamp=ts),
+        ShardRange('.shards_a/c-2', ts, 'm', '', 7, 70, state=ShardRange.ACTIVE,
+                   state_timestamp=ts, meta_timestamp=ts),
+    ]
+    broker.merge_shard_ranges(ranges)
+    broker.enable_sharding(epoch)
+    assert broker.set_sharding_state()
+    if stage == 'sharded':
+        assert broker.set_sharded_state()
+
+
+def state(db_file, _):
+    broker = ContainerBroker(db_file)
+    info = broker.get_info()
+    out = {'info': {k: info[k] for k in INFO_KEYS + ('db_state',)}}
+    out['is_deleted'] = broker.is_deleted()
+    out['empty'] = broker.empty()
+    out['is_root'] = broker.is_root_container()
+    out['db_file'] = broker.db_file.rsplit('/', 1)[-1]
+    out['shard_ranges'] = [
+        [sr.name, sr.lower_str, sr.upper_str, sr.object_count, sr.state,
+         sr.epoch.internal if sr.epoch else None]
+        for sr in broker.get_shard_ranges()]
+    own = broker.get_own_shard_range(no_default=True)
+    out['own'] = [own.name, own.state, own.epoch.internal] if own else None
+    json.dump(out, sys.stdout, sort_keys=True)
+
+
 def main():
     cmd, db_file, arg = sys.argv[1:4]
+    if cmd in ('shard', 'state'):
+        return {'shard': shard, 'state': state}[cmd](db_file, arg)
+    if cmd == 'hold-lock':
+        return hold_lock(db_file, arg)
+    if cmd == 'try-put':
+        return try_put(db_file, arg)
     data = load(arg)
     {'make': make, 'merge': merge, 'put': put, 'dump': dump}[cmd](
         db_file, data)

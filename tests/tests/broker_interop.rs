@@ -612,3 +612,205 @@ fn same_merges_give_same_rows_hash_and_schema() {
     assert_eq!(ours["info"]["object_count"], theirs["info"]["object_count"]);
     assert_eq!(ours["listings"], theirs["listings"]);
 }
+
+#[test]
+fn pending_lock_is_shared_with_python() {
+    use std::io::BufRead;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = db_dir(tmp.path(), "sda1", "33333333333333333333333333333333");
+    rust_make(&dir, &[]);
+    // Python holds the lock: our append waits, then gives up with LockTimeout.
+    let mut child = Command::new(swift_venv().join("bin/python"))
+        .arg(repo_root().join("tests/python/broker_tool.py"))
+        .args(["hold-lock", &db_file(&dir), "3"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line.trim(), "locked");
+    let row = record(&obj("from-rust", "1700000008.00000", 1, "t", false, 0));
+    let short = ContainerBroker::new(
+        &dir,
+        "",
+        "",
+        Duration::from_secs(5),
+        Duration::from_millis(300),
+    );
+    let err = short.put_object(&row).unwrap_err();
+    assert!(
+        matches!(err, swift_common::db::DbError::LockTimeout(_)),
+        "{err:?}"
+    );
+    assert!(child.wait().unwrap().success());
+    short.put_object(&row).unwrap();
+    // We hold it (while committing): Python's put times out the same way.
+    let lock = swift_common::db::pending::DirLock::acquire(&dir, Duration::from_secs(1)).unwrap();
+    assert_eq!(
+        py_tool(&["try-put", &db_file(&dir), "0.3"]).trim(),
+        "LockTimeout"
+    );
+    drop(lock);
+    assert_eq!(py_tool(&["try-put", &db_file(&dir), "1"]).trim(), "ok");
+    let b = broker(&dir);
+    assert_eq!(b.get_info().unwrap().object_count, 2);
+}
+
+/// A small deterministic generator (LCG) for the differential listing test.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self, n: usize) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((self.0 >> 33) as usize) % n
+    }
+    fn word(&mut self, alphabet: &[&str], max_len: usize) -> String {
+        let len = 1 + self.next(max_len);
+        (0..len)
+            .map(|_| alphabet[self.next(alphabet.len())])
+            .collect()
+    }
+}
+
+#[test]
+fn random_listings_match_python() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = db_dir(tmp.path(), "sda1", "44444444444444444444444444444444");
+    let alphabet = ["a", "b", "/", "-", "\u{e9}", "c", "/", "a"];
+    let mut rng = Lcg(2024);
+    let mut objects = Vec::new();
+    for i in 0..500 {
+        let name = rng.word(&alphabet, 7);
+        let deleted = rng.next(10) == 0;
+        let spi = i64::from(rng.next(8) == 0);
+        objects.push(obj(
+            &name,
+            &format!("17000{:05}.00000", i),
+            i as i64,
+            "t",
+            deleted,
+            spi,
+        ));
+    }
+    rust_make(&dir, &objects);
+    let mut qs = Vec::new();
+    for _ in 0..400 {
+        let mut q = Map::new();
+        q.insert("limit".into(), json!([1, 3, 10, 10000][rng.next(4)]));
+        let pick =
+            |rng: &mut Lcg, q: &mut Map<String, Value>, key: &str, odds: usize, max: usize| {
+                if rng.next(odds) == 0 {
+                    q.insert(key.into(), json!(rng.word(&alphabet, max)));
+                }
+            };
+        pick(&mut rng, &mut q, "marker", 3, 4);
+        pick(&mut rng, &mut q, "end_marker", 4, 4);
+        pick(&mut rng, &mut q, "prefix", 3, 3);
+        if rng.next(2) == 0 {
+            q.insert(
+                "delimiter".into(),
+                json!(["/", "-", "a", "/a", "b/"][rng.next(5)]),
+            );
+        }
+        if rng.next(12) == 0 {
+            q.insert("path".into(), json!(["", "a", "a/", "b/a"][rng.next(4)]));
+        }
+        if rng.next(3) == 0 {
+            q.insert("reverse".into(), json!(true));
+        }
+        if rng.next(6) == 0 {
+            q.insert("storage_policy_index".into(), json!(1));
+        }
+        qs.push(Value::Object(q));
+    }
+    let qs = Value::Array(qs);
+    let qfile = write_json(tmp.path(), "random_queries.json", &qs);
+    let theirs: Value = serde_json::from_str(&py_tool(&["dump", &db_file(&dir), &qfile])).unwrap();
+    let ours = rust_dump(&dir, &qs);
+    let mut non_empty = 0;
+    for (i, q) in qs.as_array().unwrap().iter().enumerate() {
+        assert_eq!(ours["listings"][i], theirs["listings"][i], "query {q}");
+        non_empty += usize::from(!theirs["listings"][i].as_array().unwrap().is_empty());
+    }
+    assert!(
+        non_empty > 200,
+        "queries exercise real listings ({non_empty})"
+    );
+    assert_eq!(ours["info"]["hash"], theirs["info"]["hash"]);
+}
+
+fn rust_state(dir: &Path) -> Value {
+    let b = broker(dir);
+    let (i, is_deleted, state) = b.get_info_is_deleted().unwrap();
+    let state = match state {
+        swift_common::db::DbState::NotFound => "not_found",
+        swift_common::db::DbState::Unsharded => "unsharded",
+        swift_common::db::DbState::Sharding => "sharding",
+        swift_common::db::DbState::Sharded => "sharded",
+        swift_common::db::DbState::Collapsed => "collapsed",
+    };
+    assert_eq!(b.db_state().unwrap(), b.db_state().unwrap());
+    let ranges: Vec<Value> = b
+        .get_shard_ranges(None, None, None, None, false)
+        .unwrap()
+        .into_iter()
+        .map(|r| json!([r.name, r.lower, r.upper, r.object_count, r.state, r.epoch]))
+        .collect();
+    let own = b
+        .get_own_shard_range()
+        .unwrap()
+        .map(|o| json!([o.name, o.state, o.epoch]));
+    json!({
+        "info": {"account": i.account, "container": i.container, "put_timestamp": i.put_timestamp,
+            "delete_timestamp": i.delete_timestamp, "status_changed_at": i.status_changed_at,
+            "object_count": i.object_count, "bytes_used": i.bytes_used,
+            "reported_put_timestamp": i.reported_put_timestamp,
+            "reported_delete_timestamp": i.reported_delete_timestamp,
+            "reported_object_count": i.reported_object_count,
+            "reported_bytes_used": i.reported_bytes_used, "hash": i.hash,
+            "x_container_sync_point1": i.x_container_sync_point1,
+            "x_container_sync_point2": i.x_container_sync_point2,
+            "storage_policy_index": i.storage_policy_index, "db_state": state},
+        "is_deleted": is_deleted, "empty": b.empty().unwrap(), "is_root": b.is_root_container().unwrap(),
+        "db_file": b.db_file().file_name().unwrap().to_str().unwrap(),
+        "shard_ranges": ranges, "own": own,
+    })
+}
+
+#[test]
+fn sharding_and_sharded_dbs_read_as_swift_reads_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ops_file = write_json(tmp.path(), "ops.json", &ops(dataset()));
+    for (n, stage) in ["sharding", "sharded"].iter().enumerate() {
+        let dir = db_dir(
+            tmp.path(),
+            "sda1",
+            &format!("5555555555555555555555555555555{n}"),
+        );
+        std::fs::create_dir_all(&dir).unwrap();
+        py_tool(&["make", &db_file(&dir), &ops_file]);
+        py_tool(&["shard", &db_file(&dir), stage]);
+        let hash = dir.file_name().unwrap().to_str().unwrap().to_string();
+        let files = swift_common::db::locate::get_db_files(&dir, &hash);
+        assert_eq!(files.len(), if *stage == "sharding" { 2 } else { 1 });
+        let theirs: Value =
+            serde_json::from_str(&py_tool(&["state", &db_file(&dir), "-"])).unwrap();
+        let ours = rust_state(&dir);
+        assert_eq!(ours, theirs, "{stage}");
+        assert_eq!(theirs["info"]["db_state"], *stage);
+        assert_eq!(theirs["db_file"], format!("{hash}_1700000100.00000.db"));
+        // Sharding: the retiring DB's counts; sharded root: the shard ranges' usage.
+        let count = if *stage == "sharding" {
+            281 - 17 - 1
+        } else {
+            12
+        };
+        assert_eq!(ours["info"]["object_count"], count);
+        assert_eq!(ours["shard_ranges"].as_array().unwrap().len(), 2);
+    }
+}

@@ -291,7 +291,12 @@ fn swift_sample_configs_read_like_swift() {
 
 #[test]
 fn repo_configs_read_like_swift() {
-    let etc = Path::new(env!("CARGO_MANIFEST_DIR")).join("../etc");
+    // A path without `..`: Swift's readconf keeps `__file__` as given, ours normalises it.
+    let etc = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .canonicalize()
+        .expect("repo root")
+        .join("etc");
     let mut stack = vec![etc];
     let mut inis = Vec::new();
     let mut swift_confs = Vec::new();

@@ -76,6 +76,7 @@ impl ContainerBroker {
         let identity =
             file_identity(path).ok_or_else(|| DbError::NotFound(path.display().to_string()))?;
         let conn = open_existing(path, self.timeout)?;
+        super::migrate::migrate_if_needed(&conn)?;
         let has_index: Option<i64> = conn
             .query_row(
                 "SELECT 1 FROM sqlite_master WHERE name = 'ix_object_deleted_name'",

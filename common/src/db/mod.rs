@@ -13,6 +13,7 @@ pub mod listing;
 pub mod locate;
 pub mod merge;
 pub mod metadata;
+pub mod migrate;
 pub mod pending;
 pub mod pickle;
 pub mod quarantine;

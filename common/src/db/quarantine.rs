@@ -50,6 +50,19 @@ pub fn move_to_quarantine(db_dir: &Path) -> Result<PathBuf, DbError> {
     let name = db_dir
         .file_name()
         .ok_or_else(|| DbError::Other(format!("bad db dir {}", db_dir.display())))?;
+    // Never move a directory that is not `<device>/containers/<part>/<suffix>/<hash>` deep: a
+    // shallow or relative path here once moved /etc into /quarantined.
+    if !db_dir.is_absolute()
+        || db_dir
+            .ancestors()
+            .nth(4)
+            .is_none_or(|d| d == Path::new("/"))
+    {
+        return Err(DbError::Other(format!(
+            "refusing to quarantine {}: not a container DB dir",
+            db_dir.display()
+        )));
+    }
     let base = device_path(db_dir).join("quarantined").join("containers");
     std::fs::create_dir_all(&base)
         .map_err(|e| DbError::Other(format!("{}: {e}", base.display())))?;
@@ -110,5 +123,16 @@ mod tests {
             "{n}"
         );
         assert_eq!(uuid4().len(), 36);
+    }
+
+    #[test]
+    fn refuses_dirs_that_are_not_deep_enough() {
+        let root = tempfile::tempdir().unwrap();
+        let shallow = root.path().join("etc");
+        std::fs::create_dir_all(&shallow).unwrap();
+        std::fs::write(shallow.join("etc.db"), b"x").unwrap();
+        assert!(move_to_quarantine(&shallow).is_err());
+        assert!(shallow.join("etc.db").exists());
+        assert!(move_to_quarantine(Path::new("containers/1/abc/hashabc")).is_err());
     }
 }

@@ -679,3 +679,38 @@ fn replaced_db_file_is_reopened() {
     std::fs::rename(other_dir.join(name), f.dir.join(name)).unwrap();
     assert_eq!(f.broker.get_info().unwrap().object_count, 2);
 }
+
+#[test]
+fn pre_policy_db_is_migrated_on_open() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("sda1/containers/1/old/hashold");
+    std::fs::create_dir_all(&dir).unwrap();
+    {
+        let conn = rusqlite::Connection::open(dir.join("hashold.db")).unwrap();
+        connection::register_chexor(&conn).unwrap();
+        migrate::tests::create_pre_policy_db(&conn);
+    }
+    let b = ContainerBroker::new(&dir, "", "", Duration::from_secs(5), Duration::from_secs(5));
+    b.put_object(&rec("z", "1700000001.00000", 7)).unwrap();
+    let info = b.get_info().unwrap();
+    assert_eq!(
+        (info.account.as_str(), b.account()),
+        ("AUTH_old", "AUTH_old")
+    );
+    assert_eq!(
+        (
+            info.object_count,
+            info.bytes_used,
+            info.storage_policy_index
+        ),
+        (2, 17, 0)
+    );
+    assert_eq!(
+        (
+            info.x_container_sync_point1,
+            info.reported_delete_timestamp.as_str()
+        ),
+        (-1, "0")
+    );
+    assert_eq!(list(&b, |_| {}), ["a", "z"]);
+}

@@ -241,3 +241,15 @@ pub fn in_process(conf: &ConfFile, brokers: Brokers) -> Option<ContainerAuditor>
         }
     }
 }
+
+/// Starts the auditor on its own thread inside the server, sharing `cache`, unless the conf has
+/// no `[container-auditor]` section or it says `in_process = false`.
+pub fn spawn_in_process(
+    conf: &ConfFile,
+    cache: std::sync::Arc<swift_common::db::BrokerCache>,
+) -> Option<tokio::task::JoinHandle<()>> {
+    let mut task = in_process(conf, Brokers::shared(cache))?;
+    Some(daemon::spawn_thread("container-auditor", move || {
+        daemon::run_forever(&mut task, &Stop::new())
+    }))
+}

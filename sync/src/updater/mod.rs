@@ -7,6 +7,8 @@
 
 pub mod config;
 pub mod report;
+#[cfg(test)]
+mod tests;
 
 use crate::daemon::{self, Brokers, Daemon, Mode, RateLimiter, Stop};
 use config::UpdaterConfig;
@@ -38,17 +40,25 @@ pub enum Outcome {
 }
 
 /// Counters of one sweep (Swift's `successes`, `failures`, `no_changes`).
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SweepStats {
     /// Reports taken by a majority.
-    pub successes: AtomicU64,
-    /// Reports that failed.
-    pub failures: AtomicU64,
+    pub successes: u64,
+    /// Reports that failed (or DBs quarantined for a missing account).
+    pub failures: u64,
     /// Containers with nothing new.
-    pub no_changes: AtomicU64,
+    pub no_changes: u64,
 }
 
-impl SweepStats {
+/// The live counters, shared by a sweep's worker threads.
+#[derive(Debug, Default)]
+struct Counters {
+    successes: AtomicU64,
+    failures: AtomicU64,
+    no_changes: AtomicU64,
+}
+
+impl Counters {
     fn count(&self, outcome: Outcome) {
         let c = match outcome {
             Outcome::Success => &self.successes,
@@ -58,12 +68,17 @@ impl SweepStats {
         };
         c.fetch_add(1, Ordering::Relaxed);
     }
-    fn get(&self) -> (u64, u64, u64) {
-        (
-            self.successes.load(Ordering::Relaxed),
-            self.failures.load(Ordering::Relaxed),
-            self.no_changes.load(Ordering::Relaxed),
-        )
+    fn get(&self) -> SweepStats {
+        SweepStats {
+            successes: self.successes.load(Ordering::Relaxed),
+            failures: self.failures.load(Ordering::Relaxed),
+            no_changes: self.no_changes.load(Ordering::Relaxed),
+        }
+    }
+    fn reset(&self) {
+        self.successes.store(0, Ordering::Relaxed);
+        self.failures.store(0, Ordering::Relaxed);
+        self.no_changes.store(0, Ordering::Relaxed);
     }
 }
 
@@ -76,8 +91,7 @@ pub struct ContainerUpdater {
     /// account -> unix time until which its reports are suppressed.
     suppressions: Mutex<HashMap<String, f64>>,
     user_agent: String,
-    /// Counters of the last (or current) sweep.
-    pub stats: SweepStats,
+    counters: Counters,
 }
 
 impl ContainerUpdater {
@@ -90,7 +104,7 @@ impl ContainerUpdater {
             ring: Mutex::new(None),
             suppressions: Mutex::new(HashMap::new()),
             user_agent: format!("container-updater {}", std::process::id()),
-            stats: SweepStats::default(),
+            counters: Counters::default(),
         }
     }
 
@@ -104,6 +118,11 @@ impl ContainerUpdater {
     /// The settings in use.
     pub fn conf(&self) -> &UpdaterConfig {
         &self.conf
+    }
+
+    /// The counters of the last (or current) sweep.
+    pub fn stats(&self) -> SweepStats {
+        self.counters.get()
     }
 
     /// The account ring, loaded on first use and re-read when its file changes.
@@ -160,7 +179,7 @@ impl ContainerUpdater {
                     subdirs.push(p);
                 } else if p.to_str().is_some_and(|s| s.ends_with(".db")) {
                     match self.process_container(&p) {
-                        Ok(outcome) => self.stats.count(outcome),
+                        Ok(outcome) => self.counters.count(outcome),
                         Err(e) => {
                             tracing::error!("Error processing container {}: {e}", p.display())
                         }
@@ -327,12 +346,6 @@ impl ContainerUpdater {
             .retain(|_, until| *until >= now);
     }
 
-    fn reset_stats(&self) {
-        self.stats.successes.store(0, Ordering::Relaxed);
-        self.stats.failures.store(0, Ordering::Relaxed);
-        self.stats.no_changes.store(0, Ordering::Relaxed);
-    }
-
     /// One sweep over every partition, `workers` partitions at a time.
     fn sweep(&self, workers: usize, stop: &Stop) {
         let paths = Mutex::new(self.get_paths());
@@ -369,12 +382,16 @@ impl Daemon for ContainerUpdater {
 
     fn run_pass(&mut self, mode: Mode, stop: &Stop) {
         let begin = Instant::now();
-        self.reset_stats();
+        self.counters.reset();
         match mode {
             Mode::Once => {
                 tracing::info!("Begin container update single threaded sweep");
                 self.sweep(1, stop);
-                let (ok, failed, same) = self.stats.get();
+                let SweepStats {
+                    successes: ok,
+                    failures: failed,
+                    no_changes: same,
+                } = self.stats();
                 tracing::info!(
                     "Container update single threaded sweep completed: {:.2}s, {ok} successes, \
                      {failed} failures, {same} with no changes",
@@ -388,7 +405,11 @@ impl Daemon for ContainerUpdater {
                     tracing::error!("{e}");
                 }
                 self.sweep(self.conf.concurrency, stop);
-                let (ok, failed, same) = self.stats.get();
+                let SweepStats {
+                    successes: ok,
+                    failures: failed,
+                    no_changes: same,
+                } = self.stats();
                 tracing::debug!("{ok} successes, {failed} failures, {same} with no changes");
                 tracing::info!(
                     "Container update sweep completed: {:.2}s",
@@ -433,4 +454,16 @@ pub fn in_process(conf: &ConfFile, brokers: Brokers) -> Option<ContainerUpdater>
             None
         }
     }
+}
+
+/// Starts the updater on its own thread inside the server, sharing `cache`, unless the conf has
+/// no `[container-updater]` section or it says `in_process = false`.
+pub fn spawn_in_process(
+    conf: &ConfFile,
+    cache: std::sync::Arc<swift_common::db::BrokerCache>,
+) -> Option<tokio::task::JoinHandle<()>> {
+    let mut task = in_process(conf, Brokers::shared(cache))?;
+    Some(daemon::spawn_thread("container-updater", move || {
+        daemon::run_forever(&mut task, &Stop::new())
+    }))
 }
