@@ -8,6 +8,7 @@ mod access;
 mod broker;
 pub mod cache;
 pub mod connection;
+mod create;
 pub mod info;
 pub mod listing;
 pub mod locate;
