@@ -212,8 +212,12 @@ impl ContainerBroker {
     }
 
     fn info_after_commit(&self) -> Result<(ContainerInfo, StatExtras, DbState), DbError> {
-        let (mut info, extras) = self.with_conn(|c, _| info::query_info(c))?;
-        let (state, alt) = self.alternate_object_stats()?;
+        let files = self.db_files();
+        let Some(current) = files.last() else {
+            return Err(DbError::NotFound(self.db_file().display().to_string()));
+        };
+        let (mut info, extras) = self.with_conn_at(current, |c, _| info::query_info(c))?;
+        let (state, alt) = self.alternate_object_stats(&files)?;
         if let Some((count, bytes)) = alt {
             info.object_count = count;
             info.bytes_used = bytes;
@@ -280,7 +284,7 @@ impl ContainerBroker {
         }
         self.commit_before_read()?;
         let (put, delete, mut count) = self.with_conn(|c, _| info::deletion_info(c))?;
-        if let (_, Some((alt_count, _))) = self.alternate_object_stats()? {
+        if let (_, Some((alt_count, _))) = self.alternate_object_stats(&self.db_files())? {
             count = alt_count;
         }
         Ok(info::is_deleted_info(count, &put, &delete))

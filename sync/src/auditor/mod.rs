@@ -1,258 +1,240 @@
-//! The container auditor (Swift's `container/auditor.py` on `db_auditor.py`): opens every
-//! container DB at its interval, reads its info, counts passes and failures, and lets the
-//! broker quarantine what SQLite reports as corrupt. Stats go to the recon cache.
+//! The container auditor (Swift's `swift/container/auditor.py` on `db_auditor.py`): every
+//! `interval` it opens each container DB of this node and reads its info. A DB SQLite calls
+//! corrupt is quarantined by the broker (to `<devices>/<dev>/quarantined/containers/<hash>`) and
+//! counted as failed. Passed/failed counts go to the log and to `container.recon` at most once
+//! an hour (`container_audits_passed/failed/since`), the pass time after each pass
+//! (`container_auditor_pass_completed`).
 
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
-
+use crate::daemon::{self, Brokers, Daemon, Mode, RateLimiter, Stop};
 use rand::seq::SliceRandom;
-use serde_json::{json, Map};
+use serde_json::{Map, Value};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 use swift_common::config::{ConfFile, ConfigError, Section};
-use swift_common::db::BrokerCache;
-
-use crate::daemon::{dump_recon, ismount, spawn_thread, Daemon, Mode, Stop};
-use crate::replicator::daemon::SetupError;
-use crate::replicator::stats::now;
+use swift_common::db::DbError;
 
 /// The config section the auditor reads.
 pub const SECTION: &str = "container-auditor";
 
-/// Swift logs (and writes to recon) the running counts this often.
-const LOGGING_INTERVAL: f64 = 3600.0;
+/// Seconds between the passed/failed log lines and recon dumps (Swift: once an hour).
+pub const LOGGING_INTERVAL: f64 = 3600.0;
 
-/// `[container-auditor]` options, with Swift's defaults.
+/// What Swift's `DatabaseAuditor.__init__` reads from `[container-auditor]`.
 #[derive(Debug, Clone)]
 pub struct AuditorConfig {
-    /// `devices` (/srv/node).
+    /// `devices` (default `/srv/node`).
     pub devices: PathBuf,
-    /// `mount_check` (true).
+    /// `mount_check` (default true).
     pub mount_check: bool,
-    /// `interval` (1800 s) between pass starts.
-    pub interval: f64,
-    /// `containers_per_second` (200).
+    /// `interval` between passes (default 1800 s).
+    pub interval: Duration,
+    /// `containers_per_second` (default 200).
     pub containers_per_second: f64,
-    /// `recon_cache_path` (/var/cache/swift).
-    pub recon_cache_path: PathBuf,
-    /// `in_process` (yes; ours): run inside the container server.
-    pub in_process: bool,
+    /// `<recon_cache_path>/container.recon`.
+    pub recon_file: PathBuf,
 }
 
 impl AuditorConfig {
-    /// Reads the `[container-auditor]` section, if there is one.
-    pub fn from_conf(conf: &ConfFile) -> Result<Option<AuditorConfig>, ConfigError> {
-        match conf.try_section(SECTION)? {
-            Some(s) => AuditorConfig::from_section(&s).map(Some),
-            None => Ok(None),
-        }
-    }
-
-    /// Reads the options from one section.
+    /// Reads the section with Swift's defaults.
     pub fn from_section(s: &Section) -> Result<AuditorConfig, ConfigError> {
+        let interval = s.get_f64("interval", 1800.0)?;
         Ok(AuditorConfig {
             devices: PathBuf::from(s.get_or("devices", "/srv/node")),
             mount_check: s.get_bool("mount_check", true),
-            interval: s.get_f64("interval", 1800.0)?,
+            interval: Duration::try_from_secs_f64(interval).map_err(|_| {
+                ConfigError::InvalidValue {
+                    option: "interval".into(),
+                    value: interval.to_string(),
+                    message: "must be a non-negative number of seconds".into(),
+                }
+            })?,
             containers_per_second: s.get_f64("containers_per_second", 200.0)?,
-            recon_cache_path: PathBuf::from(s.get_or("recon_cache_path", "/var/cache/swift")),
-            in_process: s.get_bool("in_process", true),
+            recon_file: daemon::recon_cache_file(s),
         })
     }
 }
 
-#[derive(Debug, Default, Clone, Copy)]
-struct Counts {
-    passes: u64,
-    failures: u64,
-}
-
-/// Swift's container auditor.
-#[derive(Debug)]
+/// The auditor task.
 pub struct ContainerAuditor {
     conf: AuditorConfig,
-    brokers: Arc<BrokerCache>,
-    counts: Mutex<Counts>,
-    /// When the running counts were last logged (hourly).
-    reported: Mutex<f64>,
+    brokers: Brokers,
+    /// DBs that passed since `reported`.
+    pub passes: u64,
+    /// DBs that failed since `reported`.
+    pub failures: u64,
+    /// Unix time the counters were last logged (start of the task in forever mode).
+    reported: f64,
+    limiter: RateLimiter,
 }
 
 impl ContainerAuditor {
-    /// An auditor with these options, sharing `brokers`.
-    pub fn new(conf: AuditorConfig, brokers: Arc<BrokerCache>) -> Self {
+    /// An auditor with these settings, opening DBs through `brokers`.
+    pub fn new(conf: AuditorConfig, brokers: Brokers) -> ContainerAuditor {
+        let limiter = RateLimiter::new(conf.containers_per_second);
         ContainerAuditor {
             conf,
             brokers,
-            counts: Mutex::new(Counts::default()),
-            reported: Mutex::new(now()),
+            passes: 0,
+            failures: 0,
+            reported: daemon::unix_now(),
+            limiter,
         }
     }
 
-    /// Built from the `[container-auditor]` section.
-    pub fn from_conf(conf: &ConfFile, brokers: Arc<BrokerCache>) -> Result<Self, SetupError> {
-        let aconf = AuditorConfig::from_conf(conf)?
-            .ok_or_else(|| SetupError::NoSection(conf.path().to_string()))?;
-        Ok(ContainerAuditor::new(aconf, brokers))
+    /// The auditor of a `[container-auditor]` section.
+    pub fn from_section(s: &Section, brokers: Brokers) -> Result<ContainerAuditor, String> {
+        let conf = AuditorConfig::from_section(s).map_err(|e| e.to_string())?;
+        Ok(ContainerAuditor::new(conf, brokers))
     }
 
-    /// The options in use.
-    pub fn conf(&self) -> &AuditorConfig {
-        &self.conf
-    }
-
-    /// (passed, failed) since the counts were last reported.
-    pub fn counts(&self) -> (u64, u64) {
-        let c = *self.counts.lock().unwrap_or_else(|p| p.into_inner());
-        (c.passes, c.failures)
-    }
-
-    /// One pass over every DB ("once" mode).
-    pub fn run_once(&self) {
-        tracing::info!("Begin container audit \"once\" mode");
-        let begin = Instant::now();
-        self.one_pass(now());
-        let elapsed = begin.elapsed().as_secs_f64();
-        tracing::info!("Container audit \"once\" mode completed: {elapsed:.02}s");
-        self.dump_pass_completed(elapsed);
-    }
-
-    fn dump_pass_completed(&self, elapsed: f64) {
-        let mut entries = Map::new();
-        entries.insert("container_auditor_pass_completed".into(), json!(elapsed));
-        dump_recon(&self.recon_file(), entries);
-    }
-
-    fn recon_file(&self) -> PathBuf {
-        self.conf.recon_cache_path.join("container.recon")
-    }
-
-    fn one_pass(&self, mut reported: f64) -> f64 {
-        let gap = if self.conf.containers_per_second > 0.0 {
-            Duration::from_secs_f64(1.0 / self.conf.containers_per_second)
-        } else {
-            Duration::ZERO
-        };
-        for db_dir in audit_locations(&self.conf.devices, self.conf.mount_check) {
-            let started = Instant::now();
-            self.audit(&db_dir);
-            if now() - reported >= LOGGING_INTERVAL {
-                let (passes, failures) = self.counts();
-                tracing::info!("Since {reported}: container audits: {passes} passed audit, {failures} failed audit");
-                let mut entries = Map::new();
-                entries.insert("container_audits_since".into(), json!(reported));
-                entries.insert("container_audits_passed".into(), json!(passes));
-                entries.insert("container_audits_failed".into(), json!(failures));
-                dump_recon(&self.recon_file(), entries);
-                reported = now();
-                *self.counts.lock().unwrap_or_else(|p| p.into_inner()) = Counts::default();
+    /// Swift's `audit_location_generator` for `containers`/`.db`: devices shuffled (unmounted
+    /// ones skipped with a warning), then every `<part>/<suffix>/<hash>/*.db`.
+    pub fn locations(&self) -> Vec<PathBuf> {
+        let mut devices = names(&self.conf.devices);
+        devices.shuffle(&mut rand::thread_rng());
+        let mut out = Vec::new();
+        for device in devices {
+            let dev_path = self.conf.devices.join(&device);
+            if self.conf.mount_check && !daemon::ismount(&dev_path) {
+                tracing::warn!("Skipping {device} as it is not mounted");
+                continue;
             }
-            std::thread::sleep(gap.saturating_sub(started.elapsed()));
-        }
-        reported
-    }
-
-    /// Audits one DB: readable info unless deleted. Corrupt DBs are quarantined by the broker.
-    pub fn audit(&self, db_dir: &Path) {
-        let broker = self.brokers.get_or_open(db_dir, "", "");
-        let result = broker.is_deleted().and_then(|deleted| {
-            if !deleted {
-                broker.get_info()?;
-            }
-            Ok(())
-        });
-        let mut counts = self.counts.lock().unwrap_or_else(|p| p.into_inner());
-        match result {
-            Ok(()) => {
-                counts.passes += 1;
-                tracing::debug!("Audit passed for {}", db_dir.display());
-            }
-            Err(e) => {
-                counts.failures += 1;
-                tracing::error!(
-                    "ERROR Could not get container info {}: {e}",
-                    db_dir.display()
-                );
-                self.brokers.forget(db_dir);
-            }
-        }
-    }
-}
-
-/// Every DB dir under `<devices>/<dev>/containers/<part>/<suffix>/<hash>` holding a `.db`
-/// file, devices in random order, unmounted devices skipped when `mount_check`.
-fn audit_locations(devices: &Path, mount_check: bool) -> Vec<PathBuf> {
-    let list = |p: &Path| -> Vec<PathBuf> {
-        let mut v: Vec<PathBuf> = std::fs::read_dir(p)
-            .map(|r| r.flatten().map(|e| e.path()).collect())
-            .unwrap_or_default();
-        v.sort();
-        v
-    };
-    let mut devs = list(devices);
-    devs.shuffle(&mut rand::thread_rng());
-    let mut out = Vec::new();
-    for dev in devs {
-        if mount_check && !ismount(&dev) {
-            tracing::warn!("Skipping {} as it is not mounted", dev.display());
-            continue;
-        }
-        for part in list(&dev.join("containers")) {
-            for suffix in list(&part) {
-                for hash_dir in list(&suffix) {
-                    let has_db = list(&hash_dir)
-                        .iter()
-                        .any(|f| f.extension().is_some_and(|e| e == "db"));
-                    if has_db {
-                        out.push(hash_dir);
+            let datadir = dev_path.join("containers");
+            for part in names(&datadir) {
+                let part_path = datadir.join(part);
+                for suffix in names(&part_path) {
+                    let suffix_path = part_path.join(suffix);
+                    for hash in names(&suffix_path) {
+                        let hash_path = suffix_path.join(hash);
+                        let mut files = names(&hash_path);
+                        files.sort();
+                        out.extend(
+                            files
+                                .into_iter()
+                                .filter(|f| f.ends_with(".db"))
+                                .map(|f| hash_path.join(f)),
+                        );
                     }
                 }
             }
         }
+        out
     }
-    out
+
+    /// Swift's `audit`: a DB that is not deleted passes when its info can be read; any error
+    /// (a corrupt DB is quarantined on the way) fails it. Deleted DBs count as neither.
+    pub fn audit(&mut self, db_file: &Path) {
+        let broker = self.brokers.open(db_file);
+        let result = broker.is_deleted().and_then(|deleted| match deleted {
+            true => Ok(false),
+            false => broker.get_info().map(|_| true),
+        });
+        match result {
+            Ok(true) => {
+                self.passes += 1;
+                tracing::debug!("Audit passed for {}", db_file.display());
+            }
+            Ok(false) => {}
+            Err(e) => {
+                if matches!(e, DbError::Quarantined(_)) {
+                    self.brokers.forget(broker.db_dir());
+                }
+                self.failures += 1;
+                tracing::error!(
+                    "ERROR Could not get container info {}: {e}",
+                    db_file.display()
+                );
+            }
+        }
+    }
+
+    /// Swift's `_one_audit_pass`: audits every DB, logging and dumping the counters to recon
+    /// whenever `LOGGING_INTERVAL` has passed since they were last reported.
+    fn one_audit_pass(&mut self, stop: &Stop) {
+        for db_file in self.locations() {
+            if stop.is_stopped() {
+                return;
+            }
+            self.audit(&db_file);
+            let now = daemon::unix_now();
+            if now - self.reported >= LOGGING_INTERVAL {
+                tracing::info!(
+                    "Since {}: container audits: {} passed audit, {} failed audit",
+                    self.reported,
+                    self.passes,
+                    self.failures
+                );
+                let mut m = Map::new();
+                m.insert("container_audits_since".into(), Value::from(self.reported));
+                m.insert("container_audits_passed".into(), Value::from(self.passes));
+                m.insert("container_audits_failed".into(), Value::from(self.failures));
+                daemon::dump_recon(&self.conf.recon_file, m);
+                self.reported = now;
+                self.passes = 0;
+                self.failures = 0;
+            }
+            self.limiter.wait();
+        }
+    }
 }
 
 impl Daemon for ContainerAuditor {
     fn interval(&self) -> Duration {
-        Duration::from_secs_f64(self.conf.interval.max(0.0))
+        self.conf.interval
     }
 
-    fn run_pass(&mut self, mode: Mode, _stop: &Stop) {
+    fn run_pass(&mut self, mode: Mode, stop: &Stop) {
+        let begin = Instant::now();
         match mode {
-            Mode::Once => self.run_once(),
+            Mode::Once => {
+                tracing::info!("Begin container audit \"once\" mode");
+                // Swift's once mode starts its reporting clock at the pass.
+                self.reported = daemon::unix_now();
+                self.one_audit_pass(stop);
+                tracing::info!(
+                    "Container audit \"once\" mode completed: {:.2}s",
+                    begin.elapsed().as_secs_f64()
+                );
+            }
             Mode::Forever => {
                 tracing::info!("Begin container audit pass.");
-                let begin = Instant::now();
-                let since = self.reported.lock().map(|r| *r).unwrap_or_else(|_| now());
-                let reported = self.one_pass(since);
-                if let Ok(mut r) = self.reported.lock() {
-                    *r = reported;
-                }
-                let elapsed = begin.elapsed().as_secs_f64();
-                tracing::info!("Container audit pass completed: {elapsed:.02}s");
-                self.dump_pass_completed(elapsed);
+                self.one_audit_pass(stop);
+                tracing::info!(
+                    "Container audit pass completed: {:.2}s",
+                    begin.elapsed().as_secs_f64()
+                );
             }
         }
+        let mut m = Map::new();
+        m.insert(
+            "container_auditor_pass_completed".into(),
+            Value::from(begin.elapsed().as_secs_f64()),
+        );
+        daemon::dump_recon(&self.conf.recon_file, m);
     }
 }
 
-/// Starts the auditor on its own thread inside the server, sharing `cache`, unless the conf
-/// has no `[container-auditor]` section or it says `in_process = false`.
-pub fn spawn_in_process(
-    conf: &ConfFile,
-    cache: Arc<BrokerCache>,
-) -> Option<tokio::task::JoinHandle<()>> {
-    match AuditorConfig::from_conf(conf) {
-        Ok(Some(c)) if c.in_process => {}
-        Ok(_) => return None,
-        Err(e) => {
-            tracing::error!("container-auditor not started: {e}");
-            return None;
-        }
+/// Names in a directory, empty when it is not one or cannot be read.
+fn names(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter_map(|e| e.file_name().into_string().ok())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The in-process auditor, when the conf has a `[container-auditor]` section that does not say
+/// `in_process = false`.
+pub fn in_process(conf: &ConfFile, brokers: Brokers) -> Option<ContainerAuditor> {
+    let section = conf.section(SECTION)?;
+    if !daemon::runs_in_process(&section) {
+        return None;
     }
-    match ContainerAuditor::from_conf(conf, cache) {
-        Ok(mut a) => Some(spawn_thread("container-auditor", move || {
-            crate::daemon::run_forever(&mut a, &Stop::new())
-        })),
+    match ContainerAuditor::from_section(&section, brokers) {
+        Ok(a) => Some(a),
         Err(e) => {
             tracing::error!("container-auditor not started: {e}");
             None
@@ -260,50 +242,14 @@ pub fn spawn_in_process(
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use swift_common::db::ContainerBroker;
-    use swift_common::timestamp::Timestamp;
-
-    #[test]
-    fn good_dbs_pass_and_corrupt_ones_are_quarantined() {
-        let root = tempfile::tempdir().unwrap();
-        let devices = root.path().join("node");
-        let good = devices.join("sda/containers/1/abc/00000000000000000000000000000abc");
-        let bad = devices.join("sda/containers/2/def/00000000000000000000000000000def");
-        let b = ContainerBroker::new(
-            &good,
-            "a",
-            "c",
-            Duration::from_secs(5),
-            Duration::from_secs(5),
-        );
-        b.initialize(&Timestamp::now(), 0).unwrap();
-        std::fs::create_dir_all(&bad).unwrap();
-        std::fs::write(
-            bad.join("00000000000000000000000000000def.db"),
-            vec![b'x'; 4096],
-        )
-        .unwrap();
-        let conf = ConfFile::parse_str(&format!(
-            "[container-auditor]\ndevices = {}\nmount_check = false\nrecon_cache_path = {}\n",
-            devices.display(),
-            root.path().display()
-        ))
-        .unwrap();
-        let auditor = ContainerAuditor::from_conf(&conf, Arc::new(BrokerCache::default())).unwrap();
-        auditor.run_once();
-        assert_eq!(auditor.counts(), (1, 1));
-        assert!(good.exists());
-        assert!(!bad.exists());
-        assert!(devices
-            .join("sda/quarantined/containers/00000000000000000000000000000def")
-            .exists());
-        let recon = std::fs::read_to_string(root.path().join("container.recon")).unwrap();
-        assert!(
-            recon.starts_with("{\"container_auditor_pass_completed\": "),
-            "{recon}"
-        );
-    }
+/// Starts the auditor on its own thread inside the server, sharing `cache`, unless the conf has
+/// no `[container-auditor]` section or it says `in_process = false`.
+pub fn spawn_in_process(
+    conf: &ConfFile,
+    cache: std::sync::Arc<swift_common::db::BrokerCache>,
+) -> Option<tokio::task::JoinHandle<()>> {
+    let mut task = in_process(conf, Brokers::shared(cache))?;
+    Some(daemon::spawn_thread("container-auditor", move || {
+        daemon::run_forever(&mut task, &Stop::new())
+    }))
 }

@@ -1,15 +1,13 @@
-//! `swift-container-auditor CONF [once] [verbose]`: Swift's container auditor, standalone (the
-//! same code the server runs in-process unless `in_process = false`). `once` runs one full
-//! pass and exits when it is done, as swift-init and the probe tests expect.
+//! `swift-container-auditor CONF [once] [verbose]`: Swift's container auditor, standalone.
+//! Reads `[container-auditor]` of CONF (a file or conf.d dir); `once` (or `daemonize = false`)
+//! audits every DB once and exits when it is done, otherwise it audits every `interval`.
 
 use std::process::ExitCode;
-use std::sync::Arc;
-
-use swift_common::db::BrokerCache;
-use swift_sync::auditor::ContainerAuditor;
+use swift_sync::auditor::{ContainerAuditor, SECTION};
+use swift_sync::daemon::{standalone_main, Brokers};
 
 fn main() -> ExitCode {
-    swift_sync::daemon::standalone_main(swift_sync::auditor::SECTION, |conf, _section| {
-        ContainerAuditor::from_conf(conf, Arc::new(BrokerCache::new())).map_err(|e| e.to_string())
+    standalone_main(SECTION, |_conf, section| {
+        ContainerAuditor::from_section(section, Brokers::direct())
     })
 }

@@ -1,15 +1,13 @@
-//! `swift-container-updater CONF [once] [verbose]`: Swift's container updater, standalone (the
-//! same code the server runs in-process unless `in_process = false`). `once` runs one full
-//! pass and exits when it is done, as swift-init and the probe tests expect.
+//! `swift-container-updater CONF [once] [verbose]`: Swift's container updater, standalone.
+//! Reads `[container-updater]` of CONF (a file or conf.d dir); `once` (or `daemonize = false`)
+//! runs one full sweep and exits when it is done, otherwise it sweeps every `interval`.
 
 use std::process::ExitCode;
-use std::sync::Arc;
-
-use swift_common::db::BrokerCache;
-use swift_sync::updater::ContainerUpdater;
+use swift_sync::daemon::{standalone_main, Brokers};
+use swift_sync::updater::{config::SECTION, ContainerUpdater};
 
 fn main() -> ExitCode {
-    swift_sync::daemon::standalone_main(swift_sync::updater::SECTION, |conf, _section| {
-        ContainerUpdater::from_conf(conf, Arc::new(BrokerCache::new())).map_err(|e| e.to_string())
+    standalone_main(SECTION, |_conf, section| {
+        ContainerUpdater::from_section(section, Brokers::direct())
     })
 }

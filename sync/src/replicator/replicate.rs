@@ -3,6 +3,7 @@
 //! and remove a handoff copy once its primaries have it.
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{json, Value};
@@ -161,6 +162,7 @@ impl ContainerReplicator {
             }
             responses.push(success);
         }
+        self.queue_misplaced(ring, &broker, &info, &responses);
         if !should_be_here && !self.cleanup_post_replicate(&broker, &info, &responses) {
             for n in &repl_nodes {
                 let key = (n.replication_ip.clone(), n.device.clone());
@@ -477,7 +479,10 @@ impl ContainerReplicator {
         };
         let success = if ratio < 0.5 && info.max_row - remote_max_row > self.conf.per_diff as i64 {
             self.with_stats(|s| s.remote_merge += 1);
-            let timeout = Duration::from_secs_f64(info.info.object_count as f64 / 2000.0);
+            // Swift allows count/2000 s (even when that is below node_timeout); we never allow
+            // less than node_timeout, so small DBs are not cut off mid-merge.
+            let secs = (info.info.object_count as f64 / 2000.0).max(self.conf.node_timeout);
+            let timeout = Duration::from_secs_f64(secs);
             self.rsync_db(
                 broker,
                 peer,
@@ -620,7 +625,7 @@ impl ContainerReplicator {
     /// nothing was written to it meanwhile.
     fn cleanup_post_replicate(
         &self,
-        broker: &ContainerBroker,
+        broker: &Arc<ContainerBroker>,
         orig: &ReplInfo,
         responses: &[bool],
     ) -> bool {
@@ -677,7 +682,10 @@ impl ContainerReplicator {
 
     /// Removes the DB's directory (under its lock) and then its suffix and partition dirs
     /// when they are empty.
-    pub(super) fn delete_db(&self, broker: &ContainerBroker) -> bool {
+    pub(super) fn delete_db(&self, broker: &Arc<ContainerBroker>) -> bool {
+        if self.defer_reconciler_cleanup(broker) {
+            return true;
+        }
         let hash_dir = broker.db_dir().to_path_buf();
         {
             let lock =

@@ -1,68 +1,70 @@
-//! `[container-updater]` options, with Swift's defaults.
+//! The `[container-updater]` options, with Swift's defaults.
 
 use std::path::PathBuf;
-
-use swift_common::config::{ConfFile, ConfigError, Section};
+use std::time::Duration;
+use swift_common::config::{ConfigError, Section};
 
 /// The config section the updater reads.
 pub const SECTION: &str = "container-updater";
 
-/// Everything the updater is tuned by.
+/// What Swift's `ContainerUpdater.__init__` reads from its section.
 #[derive(Debug, Clone)]
 pub struct UpdaterConfig {
-    /// `devices` (/srv/node).
+    /// `devices` (default `/srv/node`).
     pub devices: PathBuf,
-    /// `mount_check` (true).
+    /// `mount_check` (default true).
     pub mount_check: bool,
-    /// `swift_dir` (/etc/swift): the account ring and swift.conf.
+    /// `swift_dir` (default `/etc/swift`): swift.conf and `account.ring.gz`.
     pub swift_dir: PathBuf,
-    /// `interval` (300 s) between sweep starts.
-    pub interval: f64,
-    /// `concurrency` (4): partitions swept at once.
+    /// `interval` between sweeps (default 300 s).
+    pub interval: Duration,
+    /// `concurrency`: partitions swept at once in run-forever mode (default 4).
     pub concurrency: usize,
-    /// `containers_per_second` (50; or from the deprecated `slowdown`).
+    /// `containers_per_second` (default 50, or `1 / (slowdown + 0.01)` from the deprecated
+    /// `slowdown`); per sweeping worker, as in Swift where each forked child has its own limiter.
     pub containers_per_second: f64,
-    /// `node_timeout` (3 s).
-    pub node_timeout: f64,
-    /// `conn_timeout` (0.5 s).
-    pub conn_timeout: f64,
-    /// `account_suppression_time` (60 s) after a failed report.
+    /// `node_timeout` for the account server's answer (default 3 s).
+    pub node_timeout: Duration,
+    /// `conn_timeout` to connect and send the request (default 0.5 s).
+    pub conn_timeout: Duration,
+    /// `account_suppression_time` after a failed report (default 60 s).
     pub account_suppression_time: f64,
-    /// `recon_cache_path` (/var/cache/swift).
-    pub recon_cache_path: PathBuf,
-    /// `in_process` (yes; ours): run inside the container server.
-    pub in_process: bool,
+    /// `<recon_cache_path>/container.recon`.
+    pub recon_file: PathBuf,
+}
+
+fn secs(option: &str, v: f64) -> Result<Duration, ConfigError> {
+    Duration::try_from_secs_f64(v).map_err(|_| ConfigError::InvalidValue {
+        option: option.to_string(),
+        value: v.to_string(),
+        message: "must be a non-negative number of seconds".to_string(),
+    })
 }
 
 impl UpdaterConfig {
-    /// Reads the `[container-updater]` section, if there is one.
-    pub fn from_conf(conf: &ConfFile) -> Result<Option<UpdaterConfig>, ConfigError> {
-        match conf.try_section(SECTION)? {
-            Some(s) => UpdaterConfig::from_section(&s).map(Some),
-            None => Ok(None),
-        }
-    }
-
-    /// Reads the options from one section.
+    /// Reads the section as Swift does (a bad number refuses to start, as Swift's ValueError).
     pub fn from_section(s: &Section) -> Result<UpdaterConfig, ConfigError> {
-        let default_rate = if s.get("slowdown").is_some() {
-            tracing::warn!("The slowdown option is deprecated in favor of containers_per_second.");
-            1.0 / (s.get_f64("slowdown", 0.01)? + 0.01)
-        } else {
-            50.0
+        let default_rate = match s.get("slowdown") {
+            Some(_) => {
+                tracing::warn!(
+                    "The slowdown option is deprecated in favor of containers_per_second. \
+                     This option may be ignored in a future release."
+                );
+                1.0 / (s.get_f64("slowdown", 0.01)? + 0.01)
+            }
+            None => 50.0,
         };
         Ok(UpdaterConfig {
             devices: PathBuf::from(s.get_or("devices", "/srv/node")),
             mount_check: s.get_bool("mount_check", true),
             swift_dir: PathBuf::from(s.get_or("swift_dir", "/etc/swift")),
-            interval: s.get_f64("interval", 300.0)?,
-            concurrency: s.get_u64("concurrency", 4)? as usize,
+            interval: secs("interval", s.get_f64("interval", 300.0)?)?,
+            concurrency: s.get_u64("concurrency", 4)?.max(1) as usize,
             containers_per_second: s.get_f64("containers_per_second", default_rate)?,
-            node_timeout: s.get_f64("node_timeout", 3.0)?,
-            conn_timeout: s.get_f64("conn_timeout", 0.5)?,
+            node_timeout: secs("node_timeout", s.get_f64("node_timeout", 3.0)?)?,
+            conn_timeout: secs("conn_timeout", s.get_f64("conn_timeout", 0.5)?)?,
             account_suppression_time: s.get_f64("account_suppression_time", 60.0)?,
-            recon_cache_path: PathBuf::from(s.get_or("recon_cache_path", "/var/cache/swift")),
-            in_process: s.get_bool("in_process", true),
+            recon_file: crate::daemon::recon_cache_file(s),
         })
     }
 }

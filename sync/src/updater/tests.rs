@@ -10,6 +10,12 @@ use swift_common::hash::{container_dir, hash_path, HashSalt};
 use swift_common::timestamp::Timestamp;
 
 use super::ContainerUpdater;
+use crate::daemon::{Brokers, Daemon, Mode, Stop};
+
+/// One forever-mode sweep (suppressions persist between sweeps of one updater).
+fn sweep(up: &mut ContainerUpdater) {
+    up.run_pass(Mode::Forever, &Stop::new());
+}
 use crate::replicator::test_support::{serve, write_ring, SeenRequest};
 
 struct Setup {
@@ -58,7 +64,9 @@ impl Setup {
             self.recon.display()
         ))
         .unwrap();
-        ContainerUpdater::from_conf(&conf, Arc::new(BrokerCache::default())).unwrap()
+        let section = conf.section(super::config::SECTION).unwrap();
+        ContainerUpdater::from_section(&section, Brokers::shared(Arc::new(BrokerCache::default())))
+            .unwrap()
     }
 
     fn container(&self, name: &str, put: &str) -> ContainerBroker {
@@ -113,8 +121,8 @@ fn changed_stats_are_put_to_every_account_replica_then_remembered() {
     let b = s.container("c one", "1700000000.00000");
     add_object(&b, "o1", 10);
     add_object(&b, "o2", 5);
-    let up = s.updater();
-    up.run_once();
+    let mut up = s.updater();
+    sweep(&mut up);
     assert_eq!(up.stats().successes, 1);
     for (i, (_, seen)) in servers.iter().enumerate() {
         let seen = seen.lock().unwrap();
@@ -139,7 +147,7 @@ fn changed_stats_are_put_to_every_account_replica_then_remembered() {
         (2, 15)
     );
     assert_eq!(info.reported_put_timestamp, "1700000000.00000");
-    up.run_once();
+    sweep(&mut up);
     assert_eq!((up.stats().no_changes, up.stats().successes), (1, 0));
     assert_eq!(servers[0].1.lock().unwrap().len(), 1);
     let recon = std::fs::read_to_string(s.recon.join("container.recon")).unwrap();
@@ -165,11 +173,11 @@ fn a_failed_report_suppresses_the_account_and_all_404_quarantines() {
     let s = setup(&[ok.0, bad.0, bad2.0]);
     let b = s.container("c", "1700000000.00000");
     add_object(&b, "o", 1);
-    let up = s.updater();
-    up.run_once();
+    let mut up = s.updater();
+    sweep(&mut up);
     assert_eq!(up.stats().failures, 1);
     assert_eq!(b.get_info().unwrap().reported_object_count, 0);
-    up.run_once();
+    sweep(&mut up);
     assert_eq!(
         ok.1.lock().unwrap().len(),
         1,
@@ -179,8 +187,8 @@ fn a_failed_report_suppresses_the_account_and_all_404_quarantines() {
     let gone: Vec<_> = (0..3).map(|_| recording(404)).collect();
     let s = setup(&gone.iter().map(|g| g.0).collect::<Vec<_>>());
     let b = s.container("c", "1700000000.00000");
-    let up = s.updater();
-    up.run_once();
+    let mut up = s.updater();
+    sweep(&mut up);
     assert!(!b.db_dir().exists());
     assert!(s
         .devices
@@ -194,8 +202,8 @@ fn auto_created_containers_are_not_reported() {
     let srv = recording(201);
     let s = setup(&[srv.0]);
     s.container("c", "0000000000.00000");
-    let up = s.updater();
-    up.run_once();
+    let mut up = s.updater();
+    sweep(&mut up);
     assert_eq!(up.stats(), super::SweepStats::default());
     assert!(srv.1.lock().unwrap().is_empty());
 }
