@@ -46,6 +46,8 @@ pub struct ContainerReplicator {
     pub(super) local_devices: Mutex<HashMap<u32, Device>>,
     /// Reconciler queue containers written during the current pass.
     pub(super) reconciler: Mutex<super::reconciler::ReconcilerPass>,
+    /// The container-sync store of our devices, kept up to date as DBs come and go.
+    pub(super) sync_store: crate::container_sync::store::SyncStore,
     /// True while a pass runs: queue containers to remove are noted, not removed.
     pub(super) collecting_cleanups: std::sync::atomic::AtomicBool,
 }
@@ -54,7 +56,10 @@ impl ContainerReplicator {
     /// A replicator with these options, placing names with swift.conf's salt and sharing
     /// `brokers` with whoever else opens the same DBs.
     pub fn new(conf: ReplicatorConfig, swift_conf: &SwiftConf, brokers: Arc<BrokerCache>) -> Self {
+        let sync_store =
+            crate::container_sync::store::SyncStore::new(&conf.devices, conf.mount_check);
         ContainerReplicator {
+            sync_store,
             conf,
             salt: swift_conf.hash_salt.clone(),
             multiple_policies: swift_conf.policies.len() > 1,

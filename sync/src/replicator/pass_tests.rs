@@ -337,3 +337,39 @@ fn misplaced_rows_are_queued_for_the_reconciler_and_replicated() {
         local.get_max_row().unwrap()
     );
 }
+
+#[test]
+fn syncing_containers_are_linked_in_the_sync_store() {
+    let c = cluster();
+    let local_port = 17005;
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    write_ring(
+        &c.swift_dir.join("container.ring.gz"),
+        &[("sda", local_port, 1.0), ("sdb", dead, 1.0)],
+        &[vec![0, 0, 0, 0], vec![1, 1, 1, 1]],
+        30,
+    );
+    let local = c.broker(&c.local, "sda", "synced");
+    local.initialize(&Timestamp::now(), 0).unwrap();
+    let ts = Timestamp::now().internal();
+    let mut meta = swift_common::db::Metadata::new();
+    meta.insert(
+        "X-Container-Sync-To".into(),
+        ("//realm/cluster/AUTH_b/c".into(), ts.clone()),
+    );
+    meta.insert("X-Container-Sync-Key".into(), ("secret".into(), ts));
+    local.update_metadata(&meta, false).unwrap();
+    let store = crate::container_sync::store::SyncStore::new(&c.local, false);
+    let link = store.sync_path_for(&local.db_file());
+    assert!(!link.exists());
+    c.replicator(local_port).run_once();
+    assert!(
+        std::fs::symlink_metadata(&link).is_ok(),
+        "{} missing",
+        link.display()
+    );
+}

@@ -72,6 +72,12 @@ impl ContainerReplicator {
         if info.info.account == MISPLACED_OBJECTS_ACCOUNT {
             return;
         }
+        if let Err(e) = self.sync_store.update_sync_store(broker) {
+            tracing::error!(
+                "Failed to update sync_store, db: {}: {e}",
+                broker.db_file().display()
+            );
+        }
         let result = (|| -> Result<(), DbError> {
             let point = broker.get_reconciler_sync()?;
             if !broker.has_multiple_policies()? && info.max_row != point {

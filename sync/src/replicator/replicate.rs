@@ -686,6 +686,13 @@ impl ContainerReplicator {
         if self.defer_reconciler_cleanup(broker) {
             return true;
         }
+        // The DB is going away: its container-sync link goes first.
+        if let Err(e) = self.sync_store.remove_synced_container(&broker.db_file()) {
+            tracing::error!(
+                "Failed to remove sync_store entry, db: {}: {e}",
+                broker.db_file().display()
+            );
+        }
         let hash_dir = broker.db_dir().to_path_buf();
         {
             let lock =
