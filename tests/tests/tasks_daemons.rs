@@ -564,3 +564,61 @@ fn auditor_quarantines_corrupt_db_and_writes_recon() {
         "{py}"
     );
 }
+
+#[test]
+fn in_process_tasks_run_on_their_interval_through_the_shared_cache() {
+    let node = Node::new();
+    let servers: Vec<FakeAccount> = (0..3).map(|_| FakeAccount::start(202)).collect();
+    account_ring(
+        &node.swift_dir(),
+        &servers.iter().map(|s| s.port).collect::<Vec<_>>(),
+    );
+    let c1 = node.container("AUTH_test", "c1", "1700000000.00000", &[("o1", 10)]);
+    let bad = node.container("AUTH_test", "bad", "1700000000.00000", &[]);
+    let bad_hash = bad.file_name().unwrap().to_str().unwrap().to_string();
+    std::fs::write(bad.join(format!("{bad_hash}.db")), vec![b'x'; 4096]).unwrap();
+
+    // Turned off: nothing starts.
+    let off = swift_common::config::ConfFile::load(&node.conf("in_process = false")).unwrap();
+    let cache = Arc::new(swift_common::db::BrokerCache::default());
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let none = rt.block_on(async { swift_sync::start_in_process(&off, cache.clone()) });
+    assert!(none.is_empty());
+
+    let on = swift_common::config::ConfFile::load(&node.conf("interval = 0.5")).unwrap();
+    let handles = rt.block_on(async { swift_sync::start_in_process(&on, cache.clone()) });
+    assert_eq!(handles.len(), 2, "updater and auditor");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let quarantined = node
+        .devices()
+        .join("sda/quarantined/containers")
+        .join(&bad_hash);
+    let mut seen = Vec::new();
+    while Instant::now() < deadline {
+        seen.extend(servers[0].take());
+        let reported = info(&c1).reported_object_count == 1;
+        let recon = std::fs::read_to_string(node.root.join("recon/container.recon"));
+        let both = recon.is_ok_and(|r| r.contains("container_auditor_pass_completed"));
+        if reported && both && quarantined.is_dir() && !seen.is_empty() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(quarantined.is_dir(), "auditor quarantined the corrupt DB");
+    assert_eq!(info(&c1).reported_object_count, 1);
+    assert!(
+        seen[0].contains("/AUTH_test/c1 HTTP/1.1\r\n") && seen[0].contains("X-Object-Count: 1\r\n"),
+        "{seen:?}"
+    );
+    let recon = node.recon();
+    assert!(recon["container_updater_sweep"].is_number(), "{recon}");
+    assert!(
+        recon["container_auditor_pass_completed"].is_number(),
+        "{recon}"
+    );
+    rt.shutdown_background();
+}
