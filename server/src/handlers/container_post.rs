@@ -28,7 +28,7 @@ pub async fn handle(state: &AppState, req: &SwiftRequest) -> Result<Response, Ap
         if bump_put_timestamp {
             broker.update_put_timestamp(&timestamp)?;
         }
-        apply_metadata(&broker, &metadata)
+        apply_metadata(&broker, &metadata, "POST")
     })
     .await?;
     Ok(status_response(StatusCode::NO_CONTENT, Vec::new()))

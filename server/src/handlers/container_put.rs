@@ -39,7 +39,7 @@ pub async fn handle(
     let db = broker.clone();
     let created = blocking(move || {
         let created = update_or_create(&db, &timestamp, new_policy, requested)?;
-        apply_metadata(&db, &metadata)?;
+        apply_metadata(&db, &metadata, "PUT")?;
         Ok(created)
     })
     .await?;
