@@ -88,6 +88,16 @@ async fn dispatch(State(state): State<SharedState>, req: Request) -> Response {
     let outcome = AssertUnwindSafe(route(&state, &req)).catch_unwind().await;
     match outcome {
         Ok(Ok(resp)) => resp,
+        // swob never renders the default body of a HEAD answer, so it sends no Content-Length.
+        Ok(Err(err)) if method == Method::HEAD => {
+            let mut resp = err.into_response();
+            resp.headers_mut().remove(http::header::CONTENT_LENGTH);
+            // A body of unknown length, so hyper does not add `Content-Length: 0` either.
+            let nothing =
+                futures::stream::empty::<Result<bytes::Bytes, std::convert::Infallible>>();
+            *resp.body_mut() = axum::body::Body::from_stream(nothing);
+            resp
+        }
         Ok(Err(err)) => err.into_response(),
         Err(_) => ApiError::Internal(format!("ERROR __call__ error with {method} {}", req.path))
             .into_response(),

@@ -191,9 +191,6 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    if !args.verbose {
-        release_stdio_pipes();
-    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -204,7 +201,7 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let stop = runtime.block_on(run(listener, conf, settings));
+    let stop = runtime.block_on(run(listener, conf, settings, !args.verbose));
     runtime.shutdown_timeout(Duration::from_secs(5));
     match stop {
         Ok(Stop::Exit) => ExitCode::SUCCESS,
@@ -220,6 +217,7 @@ async fn run(
     listener: std::net::TcpListener,
     conf: ConfFile,
     settings: Settings,
+    release_stdio: bool,
 ) -> Result<Stop, String> {
     listener.set_nonblocking(true).map_err(|e| e.to_string())?;
     let listener = tokio::net::TcpListener::from_std(listener).map_err(|e| e.to_string())?;
@@ -238,6 +236,10 @@ async fn run(
     let mut term = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
     let mut int = signal(SignalKind::interrupt()).map_err(|e| e.to_string())?;
     let mut hup = signal(SignalKind::hangup()).map_err(|e| e.to_string())?;
+    // Only now, with the port bound and the signals ours, tell a launcher we are up.
+    if release_stdio {
+        release_stdio_pipes();
+    }
     tracing::info!(
         "Started container-server on {addr} (pid {})",
         std::process::id()
