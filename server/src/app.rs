@@ -59,10 +59,24 @@ async fn dispatch(State(state): State<SharedState>, req: Request) -> Response {
             )
         }
     };
-    let body = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
-        Ok(b) => b,
-        Err(err) => {
+    // A body that stops coming: Swift's eventlet Timeout fires inside the app after
+    // client_timeout and it answers 500.
+    let client_timeout =
+        std::time::Duration::try_from_secs_f64(state.settings.server.client_timeout)
+            .unwrap_or(std::time::Duration::from_secs(60));
+    let body = match tokio::time::timeout(
+        client_timeout,
+        axum::body::to_bytes(body, MAX_BODY_BYTES),
+    )
+    .await
+    {
+        Ok(Ok(b)) => b,
+        Ok(Err(err)) => {
             return ApiError::bad_request(format!("could not read body: {err}")).into_response()
+        }
+        Err(_) => {
+            return ApiError::Internal("client timeout reading the request body".into())
+                .into_response()
         }
     };
     let host = parts

@@ -223,6 +223,8 @@ async fn run(
     let listener = tokio::net::TcpListener::from_std(listener).map_err(|e| e.to_string())?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let max_clients = usize::try_from(settings.server.max_clients).unwrap_or(usize::MAX);
+    let client_timeout = std::time::Duration::try_from_secs_f64(settings.server.client_timeout)
+        .unwrap_or(std::time::Duration::from_secs(60));
     let conf = Arc::new(conf);
     let brokers = Arc::new(BrokerCache::default());
     let tasks = swift_sync::start_in_process(&conf, brokers.clone());
@@ -258,7 +260,8 @@ async fn run(
         let why = stop_rx.await.unwrap_or(Stop::Exit);
         let _ = why_tx.send(why);
     };
-    swift_container_server::serve::serve(listener, app, max_clients, stop_signal).await;
+    swift_container_server::serve::serve(listener, app, max_clients, client_timeout, stop_signal)
+        .await;
     waiter.abort();
     for task in tasks {
         task.abort();
