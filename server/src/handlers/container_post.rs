@@ -31,7 +31,7 @@ pub async fn handle(state: &AppState, req: &SwiftRequest) -> Result<Response, Ap
             broker.update_put_timestamp(&timestamp)?;
         }
         meta_check?;
-        apply_metadata(&broker, &metadata)
+        apply_metadata(&broker, &metadata, "POST")
     })
     .await?;
     Ok(status_response(StatusCode::NO_CONTENT, Vec::new()))

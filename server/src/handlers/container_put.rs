@@ -42,7 +42,7 @@ pub async fn handle(
     let created = blocking(move || {
         let created = update_or_create(&db, &timestamp, new_policy, requested)?;
         meta_check?;
-        apply_metadata(&db, &metadata)?;
+        apply_metadata(&db, &metadata, "PUT")?;
         Ok(created)
     })
     .await?;

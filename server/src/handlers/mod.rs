@@ -289,7 +289,11 @@ pub fn check_metadata_utf8(req: &SwiftRequest, allow_versions: bool) -> Result<(
 }
 
 /// Swift's `_update_metadata` (blocking): a changed `X-Container-Sync-To` resets the sync points.
-pub fn apply_metadata(broker: &ContainerBroker, metadata: &Metadata) -> Result<(), ApiError> {
+pub fn apply_metadata(
+    broker: &ContainerBroker,
+    metadata: &Metadata,
+    method: &str,
+) -> Result<(), ApiError> {
     if metadata.is_empty() {
         return Ok(());
     }
@@ -303,6 +307,8 @@ pub fn apply_metadata(broker: &ContainerBroker, metadata: &Metadata) -> Result<(
         }
     }
     broker.update_metadata(metadata, true)?;
+    // Link or unlink the DB in the container-sync store (Swift's `_update_sync_store`).
+    swift_sync::container_sync::store::update_after_request(broker, method);
     Ok(())
 }
 

@@ -373,11 +373,30 @@ pub fn sync_binary() -> PathBuf {
             let exe = std::env::current_exe().unwrap();
             let dir = exe.parent().and_then(Path::parent).unwrap().to_path_buf();
             let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-            let st = Command::new(cargo)
-                .args(["build", "--quiet", "--workspace", "--bins"])
-                .current_dir(env!("CARGO_MANIFEST_DIR"))
-                .status()
-                .unwrap();
+            let mut cmd = Command::new(cargo);
+            cmd.args(["build", "--quiet", "--workspace", "--bins"])
+                .current_dir(env!("CARGO_MANIFEST_DIR"));
+            // Without the variables cargo sets for test processes: build scripts watching them
+            // would rebuild (as the server harness notes).
+            for (key, _) in std::env::vars_os() {
+                let key = key.to_string_lossy().into_owned();
+                if key.starts_with("CARGO_PKG_")
+                    || matches!(
+                        key.as_str(),
+                        "CARGO_MANIFEST_DIR"
+                            | "CARGO_MANIFEST_PATH"
+                            | "CARGO_CRATE_NAME"
+                            | "CARGO_BIN_NAME"
+                            | "CARGO_PRIMARY_PACKAGE"
+                            | "CARGO_TARGET_TMPDIR"
+                            | "CARGO_RUSTC_CURRENT_DIR"
+                            | "OUT_DIR"
+                    )
+                {
+                    cmd.env_remove(&key);
+                }
+            }
+            let st = cmd.status().unwrap();
             assert!(st.success(), "building swift-container-sync failed");
             dir.join("swift-container-sync")
         })
