@@ -18,16 +18,24 @@ use tower::ServiceExt;
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Accepts connections until `stop` resolves, then waits (up to 30 s) for open ones to finish.
+/// A connection that has not sent a whole request head within `client_timeout` is closed
+/// without an answer, as Swift's eventlet server does (so slow clients cannot hold the
+/// `max_clients` slots forever).
 pub async fn serve(
     listener: TcpListener,
     app: Router,
     max_clients: usize,
+    client_timeout: Duration,
     stop: impl Future<Output = ()>,
 ) {
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let slots = Arc::new(Semaphore::new(max_clients.max(1)));
     let mut builder = hyper::server::conn::http1::Builder::new();
-    builder.title_case_headers(true).keep_alive(true);
+    builder
+        .title_case_headers(true)
+        .keep_alive(true)
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(client_timeout);
     tokio::pin!(stop);
     loop {
         let slot = tokio::select! {

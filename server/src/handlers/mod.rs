@@ -28,7 +28,8 @@ use swift_common::timestamp::Timestamp;
 /// `X-Backend-Record-Type: shard`, else the container.
 pub async fn put(state: &AppState, req: &SwiftRequest) -> Result<Response, ApiError> {
     let placement = req.object_placement()?;
-    if placement.obj.is_some() {
+    // Swift tests `if obj:`, so `/d/p/a/c/` (an empty object name) is the container.
+    if placement.obj.as_deref().is_some_and(|o| !o.is_empty()) {
         return object_put::handle(state, req, placement).await;
     }
     let record_type = req.header("x-backend-record-type").unwrap_or_default();
@@ -42,7 +43,8 @@ pub async fn put(state: &AppState, req: &SwiftRequest) -> Result<Response, ApiEr
 /// DELETE: an object row when the path names an object, else the container.
 pub async fn delete(state: &AppState, req: &SwiftRequest) -> Result<Response, ApiError> {
     let placement = req.object_placement()?;
-    if placement.obj.is_some() {
+    // As for PUT: an empty object name means the container.
+    if placement.obj.as_deref().is_some_and(|o| !o.is_empty()) {
         object_delete::handle(state, req, placement).await
     } else {
         container_delete::handle(state, req, placement).await
@@ -273,8 +275,25 @@ pub fn metadata_from_request(
     out
 }
 
+/// Swift's `validate_metadata` refuses metadata values that are not UTF-8 (400); header values
+/// reach us as bytes, so the check is made on them.
+pub fn check_metadata_utf8(req: &SwiftRequest, allow_versions: bool) -> Result<(), ApiError> {
+    let bad = req.headers.iter().any(|(name, value)| {
+        is_container_metadata(name.as_str(), allow_versions)
+            && std::str::from_utf8(value.as_bytes()).is_err()
+    });
+    if bad {
+        return Err(ApiError::bad_request("Metadata must be valid UTF-8"));
+    }
+    Ok(())
+}
+
 /// Swift's `_update_metadata` (blocking): a changed `X-Container-Sync-To` resets the sync points.
-pub fn apply_metadata(broker: &ContainerBroker, metadata: &Metadata) -> Result<(), ApiError> {
+pub fn apply_metadata(
+    broker: &ContainerBroker,
+    metadata: &Metadata,
+    method: &str,
+) -> Result<(), ApiError> {
     if metadata.is_empty() {
         return Ok(());
     }
@@ -288,6 +307,8 @@ pub fn apply_metadata(broker: &ContainerBroker, metadata: &Metadata) -> Result<(
         }
     }
     broker.update_metadata(metadata, true)?;
+    // Link or unlink the DB in the container-sync store (Swift's `_update_sync_store`).
+    swift_sync::container_sync::store::update_after_request(broker, method);
     Ok(())
 }
 
