@@ -218,6 +218,9 @@ async fn worker(
         }
         let outcome = send(&mut conn, addr, request, &mut stats.connects).await;
         let finished = Instant::now();
+        if connection_close {
+            conn = None;
+        }
         stats.answered += 1;
         if started < control.measure_from {
             continue;

@@ -25,7 +25,7 @@ pub fn render(input: &str) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:<44} {:<12} {:>11} {:>11} {:>8}  {:>8}  vs limits",
+        "{:<50} {:<12} {:>11} {:>11} {:>8}  {:>8}  vs limits",
         "figure", "metric", "python", "ours", "gain", "gen cpu"
     );
     for fig in &figures {
@@ -65,7 +65,7 @@ pub fn render(input: &str) -> String {
                 String::new()
             };
             let row = format!(
-                "{:<44} {:<12} {:>11} {:>11} {:>8}  {:>8}  {}",
+                "{:<50} {:<12} {:>11} {:>11} {:>8}  {:>8}  {}",
                 if first { fig.name.as_str() } else { "" },
                 label(metric),
                 fmt_value(py),

@@ -5,9 +5,11 @@
 //! This crate knows the network (remote clusters, object servers) and the rings; the DB files
 //! it works on are reached only through `swift_common::db` brokers.
 
+pub mod auditor;
 pub mod container_sync;
 pub mod daemon;
 pub mod replicator;
+pub mod updater;
 
 use std::sync::Arc;
 use swift_common::config::ConfFile;
@@ -21,9 +23,12 @@ use tokio::task::JoinHandle;
 pub fn start_in_process(conf: &ConfFile, cache: Arc<BrokerCache>) -> Vec<JoinHandle<()>> {
     let mut tasks = Vec::new();
     if let Some(task) =
-        container_sync::setup::start_in_process(conf, daemon::Brokers::shared(cache))
+        container_sync::setup::start_in_process(conf, daemon::Brokers::shared(cache.clone()))
     {
         tasks.push(task);
     }
+    tasks.extend(replicator::spawn_in_process(conf, cache.clone()));
+    tasks.extend(updater::spawn_in_process(conf, cache.clone()));
+    tasks.extend(auditor::spawn_in_process(conf, cache));
     tasks
 }

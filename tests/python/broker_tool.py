@@ -8,6 +8,11 @@ Usage:
       take the .pending lock as Swift does, print "locked", hold it SECONDS
   broker_tool.py try-put DB_FILE TIMEOUT
       put_object one row with pending_timeout TIMEOUT; print "ok" or "LockTimeout"
+  broker_tool.py shard DB_FILE STAGE
+      give the (committed) container an own range with an epoch and two ACTIVE shard ranges,
+      then move it to STAGE ('sharding': fresh <hash>_<epoch>.db next to the retiring one;
+      'sharded': only the fresh one)
+  broker_tool.py state DB_FILE -   print JSON: info with db_state, shard ranges, is_deleted
   broker_tool.py dump DB_FILE QUERIES_JSON
       print JSON: info, metadata, rows, listings (one per query), schema
 
@@ -126,8 +131,46 @@ def try_put(db_file, timeout):
         print('LockTimeout')
 
 
+def shard(db_file, stage):
+    from swift.common.utils import ShardRange, Timestamp
+    broker = ContainerBroker(db_file)
+    broker.get_info()
+    epoch = Timestamp('1700000100.00000')
+    ts = Timestamp('1700000050.00000')
+    ranges = [
+        ShardRange('.shards_a/c-1', ts, '', 'm', 5, 50, state=ShardRange.ACTIVE,
+                   state_timestamp=ts, meta_timestamp=ts),
+        ShardRange('.shards_a/c-2', ts, 'm', '', 7, 70, state=ShardRange.ACTIVE,
+                   state_timestamp=ts, meta_timestamp=ts),
+    ]
+    broker.merge_shard_ranges(ranges)
+    broker.enable_sharding(epoch)
+    assert broker.set_sharding_state()
+    if stage == 'sharded':
+        assert broker.set_sharded_state()
+
+
+def state(db_file, _):
+    broker = ContainerBroker(db_file)
+    info = broker.get_info()
+    out = {'info': {k: info[k] for k in INFO_KEYS + ('db_state',)}}
+    out['is_deleted'] = broker.is_deleted()
+    out['empty'] = broker.empty()
+    out['is_root'] = broker.is_root_container()
+    out['db_file'] = broker.db_file.rsplit('/', 1)[-1]
+    out['shard_ranges'] = [
+        [sr.name, sr.lower_str, sr.upper_str, sr.object_count, sr.state,
+         sr.epoch.internal if sr.epoch else None]
+        for sr in broker.get_shard_ranges()]
+    own = broker.get_own_shard_range(no_default=True)
+    out['own'] = [own.name, own.state, own.epoch.internal] if own else None
+    json.dump(out, sys.stdout, sort_keys=True)
+
+
 def main():
     cmd, db_file, arg = sys.argv[1:4]
+    if cmd in ('shard', 'state'):
+        return {'shard': shard, 'state': state}[cmd](db_file, arg)
     if cmd == 'hold-lock':
         return hold_lock(db_file, arg)
     if cmd == 'try-put':

@@ -743,3 +743,74 @@ fn random_listings_match_python() {
     );
     assert_eq!(ours["info"]["hash"], theirs["info"]["hash"]);
 }
+
+fn rust_state(dir: &Path) -> Value {
+    let b = broker(dir);
+    let (i, is_deleted, state) = b.get_info_is_deleted().unwrap();
+    let state = match state {
+        swift_common::db::DbState::NotFound => "not_found",
+        swift_common::db::DbState::Unsharded => "unsharded",
+        swift_common::db::DbState::Sharding => "sharding",
+        swift_common::db::DbState::Sharded => "sharded",
+        swift_common::db::DbState::Collapsed => "collapsed",
+    };
+    assert_eq!(b.db_state().unwrap(), b.db_state().unwrap());
+    let ranges: Vec<Value> = b
+        .get_shard_ranges(None, None, None, None, false)
+        .unwrap()
+        .into_iter()
+        .map(|r| json!([r.name, r.lower, r.upper, r.object_count, r.state, r.epoch]))
+        .collect();
+    let own = b
+        .get_own_shard_range()
+        .unwrap()
+        .map(|o| json!([o.name, o.state, o.epoch]));
+    json!({
+        "info": {"account": i.account, "container": i.container, "put_timestamp": i.put_timestamp,
+            "delete_timestamp": i.delete_timestamp, "status_changed_at": i.status_changed_at,
+            "object_count": i.object_count, "bytes_used": i.bytes_used,
+            "reported_put_timestamp": i.reported_put_timestamp,
+            "reported_delete_timestamp": i.reported_delete_timestamp,
+            "reported_object_count": i.reported_object_count,
+            "reported_bytes_used": i.reported_bytes_used, "hash": i.hash,
+            "x_container_sync_point1": i.x_container_sync_point1,
+            "x_container_sync_point2": i.x_container_sync_point2,
+            "storage_policy_index": i.storage_policy_index, "db_state": state},
+        "is_deleted": is_deleted, "empty": b.empty().unwrap(), "is_root": b.is_root_container().unwrap(),
+        "db_file": b.db_file().file_name().unwrap().to_str().unwrap(),
+        "shard_ranges": ranges, "own": own,
+    })
+}
+
+#[test]
+fn sharding_and_sharded_dbs_read_as_swift_reads_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ops_file = write_json(tmp.path(), "ops.json", &ops(dataset()));
+    for (n, stage) in ["sharding", "sharded"].iter().enumerate() {
+        let dir = db_dir(
+            tmp.path(),
+            "sda1",
+            &format!("5555555555555555555555555555555{n}"),
+        );
+        std::fs::create_dir_all(&dir).unwrap();
+        py_tool(&["make", &db_file(&dir), &ops_file]);
+        py_tool(&["shard", &db_file(&dir), stage]);
+        let hash = dir.file_name().unwrap().to_str().unwrap().to_string();
+        let files = swift_common::db::locate::get_db_files(&dir, &hash);
+        assert_eq!(files.len(), if *stage == "sharding" { 2 } else { 1 });
+        let theirs: Value =
+            serde_json::from_str(&py_tool(&["state", &db_file(&dir), "-"])).unwrap();
+        let ours = rust_state(&dir);
+        assert_eq!(ours, theirs, "{stage}");
+        assert_eq!(theirs["info"]["db_state"], *stage);
+        assert_eq!(theirs["db_file"], format!("{hash}_1700000100.00000.db"));
+        // Sharding: the retiring DB's counts; sharded root: the shard ranges' usage.
+        let count = if *stage == "sharding" {
+            281 - 17 - 1
+        } else {
+            12
+        };
+        assert_eq!(ours["info"]["object_count"], count);
+        assert_eq!(ours["shard_ranges"].as_array().unwrap().len(), 2);
+    }
+}

@@ -136,6 +136,18 @@ impl ContainerBroker {
             Some(b) => b.records.clone(),
             None => Vec::new(),
         };
+        // A record whose timestamps do not parse would fail every later commit (and so every
+        // read); it is logged and dropped instead of bricking the container.
+        items.retain(|r| match merge::check_timestamps(r) {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::error!(
+                    "Invalid pending entry {}: {r:?} ({e})",
+                    self.pending_file().display()
+                );
+                false
+            }
+        });
         items.extend(extra);
         if !items.is_empty() {
             self.with_conn(|conn, old| merge::merge_items(conn, items, None, old))?;

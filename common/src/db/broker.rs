@@ -4,13 +4,12 @@
 //! The pieces live in sibling modules: `access` (connection, pending commit, quarantine),
 //! `merge`, `listing`, `metadata`, `sharding`, `replication`.
 
-use super::connection::open_for_create;
 use super::info::{self, StatExtras};
 use super::listing::{self, RowFilter};
 use super::metadata::{self, DELETE_META_WHITELIST, MAX_META_COUNT, MAX_META_OVERALL_SIZE};
 use super::pending::{self, DirLock, PENDING_CAP};
 use super::quarantine;
-use super::schema::{self, NewContainer};
+use super::schema;
 use super::shard_ranges;
 use super::types::*;
 use crate::timestamp::Timestamp;
@@ -114,85 +113,7 @@ impl ContainerBroker {
         put_timestamp: &Timestamp,
         storage_policy_index: i64,
     ) -> Result<bool, DbError> {
-        if self.exists() {
-            return Ok(false);
-        }
-        let (account, container) = match self.names.get() {
-            Some(n) => n.clone(),
-            None => {
-                return Err(DbError::BadInput(
-                    "Attempting to create a new database with no account set".into(),
-                ))
-            }
-        };
-        let io = |e: std::io::Error| DbError::Other(format!("{}: {e}", self.db_dir.display()));
-        std::fs::create_dir_all(&self.db_dir).map_err(io)?;
-        let tmp = self
-            .db_dir
-            .join(format!("tmp{}.tmp", quarantine::uuid4().replace('-', "")));
-        let built = self.build_new_db(
-            &tmp,
-            &account,
-            &container,
-            put_timestamp,
-            storage_policy_index,
-        );
-        if let Err(e) = built {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(e);
-        }
-        let _lock = DirLock::acquire(&self.db_dir, self.pending_timeout)?;
-        if self.exists() {
-            // Lost a race with another creator (Swift: DatabaseAlreadyExists).
-            let _ = std::fs::remove_file(&tmp);
-            return Ok(false);
-        }
-        std::fs::rename(&tmp, self.legacy_db_file()).map_err(io)?;
-        if let Ok(d) = std::fs::File::open(&self.db_dir) {
-            let _ = d.sync_all();
-        }
-        Ok(true)
-    }
-
-    fn build_new_db(
-        &self,
-        tmp: &Path,
-        account: &str,
-        container: &str,
-        put_timestamp: &Timestamp,
-        storage_policy_index: i64,
-    ) -> Result<(), DbError> {
-        let conn = open_for_create(tmp)?;
-        let device = quarantine::device_path(&self.db_dir);
-        let device = device
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default();
-        let id = format!("{}-{device}", quarantine::uuid4());
-        let created_at = Timestamp::now().internal();
-        let put = put_timestamp.internal();
-        conn.execute_batch("BEGIN")?;
-        schema::create_container_db(
-            &conn,
-            &NewContainer {
-                account,
-                container,
-                created_at: &created_at,
-                id: &id,
-                put_timestamp: &put,
-                storage_policy_index,
-            },
-        )?;
-        conn.execute_batch("COMMIT")?;
-        drop(conn);
-        let f = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(tmp)
-            .map_err(|e| DbError::Other(format!("{}: {e}", tmp.display())))?;
-        f.sync_all()
-            .map_err(|e| DbError::Other(format!("{}: {e}", tmp.display())))?;
-        Ok(())
+        self.create_db(put_timestamp, storage_policy_index)
     }
 
     /// Appends a row to `.pending` (committing first when the file is over 131072 bytes), or
@@ -291,8 +212,12 @@ impl ContainerBroker {
     }
 
     fn info_after_commit(&self) -> Result<(ContainerInfo, StatExtras, DbState), DbError> {
-        let (mut info, extras) = self.with_conn(|c, _| info::query_info(c))?;
-        let (state, alt) = self.alternate_object_stats()?;
+        let files = self.db_files();
+        let Some(current) = files.last() else {
+            return Err(DbError::NotFound(self.db_file().display().to_string()));
+        };
+        let (mut info, extras) = self.with_conn_at(current, |c, _| info::query_info(c))?;
+        let (state, alt) = self.alternate_object_stats(&files)?;
         if let Some((count, bytes)) = alt {
             info.object_count = count;
             info.bytes_used = bytes;
@@ -359,7 +284,7 @@ impl ContainerBroker {
         }
         self.commit_before_read()?;
         let (put, delete, mut count) = self.with_conn(|c, _| info::deletion_info(c))?;
-        if let (_, Some((alt_count, _))) = self.alternate_object_stats()? {
+        if let (_, Some((alt_count, _))) = self.alternate_object_stats(&self.db_files())? {
             count = alt_count;
         }
         Ok(info::is_deleted_info(count, &put, &delete))

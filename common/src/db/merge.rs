@@ -135,6 +135,20 @@ fn match_param(c: &[char], start: usize) -> Option<(String, String, usize)> {
     Some((key, String::new(), kend))
 }
 
+/// Checks that a record's `created_at` and content-type/metadata timestamps parse.
+pub fn check_timestamps(rec: &ObjectRecord) -> Result<(), DbError> {
+    decode3(&rec.created_at)?;
+    for t in [&rec.ctype_timestamp, &rec.meta_timestamp]
+        .into_iter()
+        .flatten()
+    {
+        if !t.is_empty() {
+            ts(t)?;
+        }
+    }
+    Ok(())
+}
+
 /// Swift's `update_new_item_from_existing`: takes from `existing` every part (data,
 /// content-type, metadata) at least as new as the item's, re-encodes `created_at`, and says
 /// whether any part of the item is newer (i.e. whether the row must be replaced).
@@ -303,6 +317,66 @@ pub fn merge_items(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn rec(
+        created_at: &str,
+        ctype: &str,
+        ctype_ts: Option<&str>,
+        meta_ts: Option<&str>,
+    ) -> ObjectRecord {
+        ObjectRecord {
+            name: "o".into(),
+            created_at: created_at.into(),
+            size: 1,
+            content_type: ctype.into(),
+            etag: "e".into(),
+            deleted: false,
+            storage_policy_index: 0,
+            ctype_timestamp: ctype_ts.map(str::to_string),
+            meta_timestamp: meta_ts.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn new_item_parts_merge_independently() {
+        // Existing: data at 10, content type at 20, meta at 30.
+        let existing = rec(
+            "0000000010.00000+f4240+f4240",
+            "a/old;swift_bytes=5",
+            None,
+            None,
+        );
+        // Newer data (40) but no ctype/meta of its own: data wins, ctype and meta stay.
+        let mut item = MergeItem::new(rec("0000000040.00000", "b/new", None, None));
+        assert!(update_new_item_from_existing(&mut item, Some(&existing)).unwrap());
+        assert_eq!(item.rec.created_at, "0000000040.00000");
+        assert_eq!(item.rec.content_type, "b/new");
+        // Older data with a newer meta time only: data and content type kept, meta advances.
+        let mut item = MergeItem::new(rec(
+            "0000000005.00000",
+            "c/x",
+            None,
+            Some("0000000050.00000"),
+        ));
+        assert!(update_new_item_from_existing(&mut item, Some(&existing)).unwrap());
+        assert_eq!(item.rec.created_at, "0000000010.00000+f4240+2dc6c0");
+        assert_eq!(item.rec.content_type, "a/old;swift_bytes=5");
+        assert_eq!(item.rec.size, 1);
+        // Everything older: nothing to do.
+        let mut item = MergeItem::new(rec("0000000001.00000", "c/x", None, None));
+        assert!(!update_new_item_from_existing(&mut item, Some(&existing)).unwrap());
+        // No existing row: the timestamps are encoded.
+        let mut item = MergeItem::new(rec(
+            "0000000001.00000",
+            "c/x",
+            Some("0000000002.00000"),
+            None,
+        ));
+        assert!(update_new_item_from_existing(&mut item, None).unwrap());
+        assert_eq!(item.rec.created_at, "0000000001.00000+186a0+0");
+        assert!(check_timestamps(&rec("nope", "t", None, None)).is_err());
+        assert!(check_timestamps(&rec("1.0", "t", Some("x"), None)).is_err());
+    }
 
     #[test]
     fn swift_bytes_extraction() {

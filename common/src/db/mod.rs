@@ -3,11 +3,24 @@
 //! here is read by Swift's Python `ContainerBroker` and the other way round.
 //!
 //! Every call blocks (SQLite, flock): callers on an async runtime use `spawn_blocking`.
+//!
+//! Map: `schema` (DDL, byte-identical to Swift's), `connection` (open, pragmas, `chexor`),
+//! `migrate` (old schemas), `pending` + `pickle` (the `.pending` file and its flock), `merge`
+//! (newest-wins rows), `listing`, `metadata` (JSON as Python writes it), `info`,
+//! `shard_ranges` + `sharding` (db_state, shard range rows), `replication` (rows since, sync
+//! tables, reclaim), `quarantine`, `create`, `access` (one cached connection per broker),
+//! `cache` (`BrokerCache`), `locate` (DB files on disk).
+//!
+//! Deliberate differences from Swift: old schemas are migrated when a DB is opened rather than
+//! on the first failing write; a `.pending` record whose timestamps do not parse is logged and
+//! dropped instead of failing every commit; new metadata keys of one update are appended in
+//! key order (the `Metadata` map is sorted) where Swift keeps the request's header order.
 
 mod access;
 mod broker;
 pub mod cache;
 pub mod connection;
+mod create;
 pub mod info;
 pub mod listing;
 pub mod locate;

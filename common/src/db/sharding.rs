@@ -165,9 +165,11 @@ impl ContainerBroker {
 
     /// The db state, and the (object_count, bytes_used) that replace the DB's own while
     /// sharding (the retiring DB's) or when a sharded root (the shards' usage).
-    pub(super) fn alternate_object_stats(&self) -> Result<(DbState, Option<(i64, i64)>), DbError> {
-        let files = self.db_files();
-        let state = self.compute_db_state(&files)?;
+    pub(super) fn alternate_object_stats(
+        &self,
+        files: &[PathBuf],
+    ) -> Result<(DbState, Option<(i64, i64)>), DbError> {
+        let state = self.compute_db_state(files)?;
         let stats = match state {
             DbState::Sharding => {
                 let retiring = &files[files.len() - 2];

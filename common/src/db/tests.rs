@@ -714,3 +714,19 @@ fn pre_policy_db_is_migrated_on_open() {
     );
     assert_eq!(list(&b, |_| {}), ["a", "z"]);
 }
+
+#[test]
+fn bad_pending_entry_is_dropped_not_fatal() {
+    let f = fixture();
+    f.broker
+        .put_object(&rec("good", "1700000001.00000", 1))
+        .unwrap();
+    f.broker
+        .put_object(&rec("bad", "not-a-timestamp", 1))
+        .unwrap();
+    f.broker
+        .put_object(&rec("good2", "1700000002.00000", 1))
+        .unwrap();
+    assert_eq!(f.broker.get_info().unwrap().object_count, 2);
+    assert_eq!(list(&f.broker, |_| {}), ["good", "good2"]);
+}

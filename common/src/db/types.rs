@@ -75,12 +75,13 @@ pub struct ObjectRow {
 /// One entry of a listing: an object, or a `subdir` when a delimiter folds names together.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ListingEntry {
-    /// An object row, with `created_at` already reduced to the data timestamp (as Swift's
-    /// `_transform_record` does) and `content_type` still raw (swift_bytes handled by the formatter).
+    /// An object row, with `created_at` already reduced to one timestamp, the metadata one (as
+    /// Swift's `_transform_record` does), and `content_type` still raw (swift_bytes handled by
+    /// the formatter).
     Object {
         /// Object name.
         name: String,
-        /// Data timestamp (internal form), i.e. last_modified source.
+        /// The row's newest (metadata) timestamp, internal form: the last_modified source.
         created_at: String,
         /// Size in bytes.
         size: i64,

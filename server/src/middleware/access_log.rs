@@ -100,6 +100,20 @@ pub fn quote(bytes: &[u8], safe: &[u8]) -> String {
     out
 }
 
+/// Whether Swift's `get_log_line` can split this (quoted) path: `split_path(path, 0, 5, True)`
+/// raises when any segment but the last is empty (`//0/a/c`, `/sda1//a/c`). Swift's app then
+/// raises out of its `__call__` after handling the request, and eventlet answers 500.
+pub fn log_path_splits(path: &str) -> bool {
+    match path.strip_prefix('/') {
+        // Paths not starting with '/' are not split at all.
+        None => true,
+        Some(rest) => {
+            let segs: Vec<&str> = rest.splitn(5, '/').collect();
+            segs[..segs.len() - 1].iter().all(|s| !s.is_empty())
+        }
+    }
+}
+
 /// `split_path(path, 0, 5, True)`: device, partition, account, container, object.
 fn path_parts(path: &str) -> [Option<String>; 5] {
     let mut parts: [Option<String>; 5] = Default::default();
@@ -341,6 +355,18 @@ mod tests {
             record().format(&AccessLogConfig::default()),
             "127.0.0.1 - - [22/Nov/2026:08:32:51 +0000] \"PUT /sdb1/1/a/c/q%22%3C%3E%26%27\" 201 - \"-\" \"-\" \"curl/7.88.1\" 0.0005 \"-\" 10521 -"
         );
+    }
+
+    #[test]
+    fn log_path_split_rule() {
+        assert!(log_path_splits("/"));
+        assert!(log_path_splits("/sda1/"));
+        assert!(log_path_splits("/sda1/0/a/c/"));
+        assert!(log_path_splits("/sda1/0/a/c//o"));
+        assert!(log_path_splits("*"));
+        assert!(!log_path_splits("//0/a/c"));
+        assert!(!log_path_splits("/sda1//a/c"));
+        assert!(!log_path_splits("/a//"));
     }
 
     #[test]

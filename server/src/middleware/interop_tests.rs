@@ -288,6 +288,19 @@ async fn access_log_lines_match_swift() {
     assert_eq!(status, 418);
     let (status, _, _) = call(&router, "GET", "/healthcheck").await;
     assert_eq!(status, 200);
+    // Swift's get_log_line cannot split this path: eventlet's 500, and no log line.
+    let (status, _, _) = call(&router, "GET", "/sda1//a/c").await;
+    assert_eq!(status, 500);
+    // eventlet's line limits, in front of everything.
+    let long = format!("/sda1/0/a/{}", "c".repeat(8200));
+    assert_eq!(call(&router, "GET", &long).await.0, 414);
+    let big = "x".repeat(8190);
+    let req = Request::builder()
+        .uri("/healthcheck")
+        .header("X-Foo", big.as_str())
+        .body(Body::empty())
+        .expect("request");
+    assert_eq!(router.clone().oneshot(req).await.expect("ok").status(), 400);
     let got = lines.lock().map(|v| v.clone()).unwrap_or_default();
     assert_eq!(got.len(), 1, "only the app's request is logged: {got:?}");
     assert!(got[0].1, "REPLICATE logs at debug");

@@ -157,6 +157,42 @@ pub struct SwiftPipeline<S> {
     conf: Arc<PipelineConfig>,
 }
 
+/// eventlet's limits, which Swift's servers run behind: a request line or a header line
+/// (with its CRLF) of 8192 bytes or more, or more than 65536 bytes of header lines.
+const MAX_LINE: usize = 8192;
+const MAX_TOTAL_HEADER_SIZE: usize = 65536;
+
+/// eventlet's refusal of oversized request and header lines, if this request hits one:
+/// 414 for the request line, 400 for a header line or the headers' total size.
+fn eventlet_limits(req: &Request<Body>) -> Option<Response<Body>> {
+    let target = req.uri().path_and_query().map_or(0, |pq| pq.as_str().len());
+    // "<METHOD> <target> HTTP/1.1\r\n"
+    let request_line = req.method().as_str().len() + target + 11;
+    let status = if request_line >= MAX_LINE {
+        http::StatusCode::URI_TOO_LONG
+    } else {
+        let mut total = 0;
+        let mut too_long = false;
+        for (name, value) in req.headers() {
+            // "<Name>: <value>\r\n"
+            let line = name.as_str().len() + value.as_bytes().len() + 4;
+            too_long |= line >= MAX_LINE;
+            total += line;
+        }
+        if !too_long && total <= MAX_TOTAL_HEADER_SIZE {
+            return None;
+        }
+        http::StatusCode::BAD_REQUEST
+    };
+    let mut resp = healthcheck::plain_response(status, "text/plain", Vec::new());
+    resp.headers_mut().remove(http::header::CONTENT_TYPE);
+    resp.headers_mut().insert(
+        http::header::CONNECTION,
+        http::HeaderValue::from_static("close"),
+    );
+    Some(resp)
+}
+
 fn header_text(req: &Request<Body>, name: &str) -> Option<String> {
     req.headers()
         .get(name)
@@ -182,6 +218,9 @@ where
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let conf = self.conf.clone();
+        if let Some(resp) = eventlet_limits(&req) {
+            return Box::pin(async move { Ok(resp) });
+        }
         let path = access_log::quote_path(req.uri().path());
         if let Some(resp) = conf.healthcheck.as_ref().and_then(|h| h.respond(&path)) {
             return Box::pin(async move { Ok(resp) });
@@ -223,6 +262,20 @@ where
         };
         Box::pin(async move {
             let resp = inner.call(req).await?;
+            if !access_log::log_path_splits(&record.path) {
+                // Swift's log line cannot be built for this path: its app raises after the
+                // request was handled and eventlet answers 500 (with no access-log line).
+                let mut err = healthcheck::plain_response(
+                    http::StatusCode::INTERNAL_SERVER_ERROR,
+                    "text/plain",
+                    b"Internal Server Error".to_vec(),
+                );
+                err.headers_mut().insert(
+                    http::header::CONNECTION,
+                    http::HeaderValue::from_static("close"),
+                );
+                return Ok(err);
+            }
             record.trans_time = start.elapsed().as_secs_f64();
             record.status = resp.status().as_u16();
             record.content_length = resp

@@ -3,9 +3,11 @@
 //! logged and written to the recon cache.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use crate::daemon::{check_drive, dump_recon, Daemon, Mode, Stop};
 
 use serde_json::{json, Map, Value};
 use swift_common::config::{ConfFile, ConfigError, SwiftConf};
@@ -123,24 +125,6 @@ impl ContainerReplicator {
         self.report_stats();
     }
 
-    /// Passes forever, `interval` apart (start to start), after a random initial delay;
-    /// returns when `stop()` says so (checked between passes and while waiting).
-    pub fn run_forever(&self, stop: &dyn Fn() -> bool) {
-        let first = rand::random::<f64>() * self.conf.interval;
-        if sleep_unless_stopped(Duration::from_secs_f64(first.max(0.0)), stop) {
-            return;
-        }
-        loop {
-            let begin = Instant::now();
-            self.run_once();
-            let interval = Duration::from_secs_f64(self.conf.interval.max(0.0));
-            let left = interval.saturating_sub(begin.elapsed());
-            if sleep_unless_stopped(left, stop) || stop() {
-                return;
-            }
-        }
-    }
-
     /// Our devices' `containers` dirs, after checking each drive and clearing old tmp files.
     fn local_datadirs(&self, ring: &Arc<Ring>, ips: &[String]) -> Vec<DataDir> {
         let mut dirs: Vec<DataDir> = Vec::new();
@@ -250,10 +234,7 @@ impl ContainerReplicator {
         entries.insert("replication_stats".into(), stats.to_json());
         entries.insert("replication_time".into(), json!(elapsed));
         entries.insert("replication_last".into(), json!(now));
-        super::recon::dump_recon_cache(
-            &entries,
-            &self.conf.recon_cache_path.join("container.recon"),
-        );
+        dump_recon(&self.conf.recon_cache_path.join("container.recon"), entries);
         tracing::info!(
             "diff:{} diff_capped:{} empty:{} hashmatch:{} no_change:{} remote_merge:{} rsync:{} ts_repl:{}",
             stats.diff,
@@ -273,63 +254,40 @@ impl ContainerReplicator {
     }
 }
 
-/// Sleeps `total` in short steps; true when `stop()` turned true meanwhile.
-fn sleep_unless_stopped(total: Duration, stop: &dyn Fn() -> bool) -> bool {
-    let end = Instant::now() + total;
-    loop {
-        if stop() {
-            return true;
-        }
-        let left = end.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return false;
-        }
-        std::thread::sleep(left.min(Duration::from_millis(200)));
+impl Daemon for ContainerReplicator {
+    fn interval(&self) -> Duration {
+        Duration::from_secs_f64(self.conf.interval.max(0.0))
+    }
+
+    fn run_pass(&mut self, _mode: Mode, _stop: &Stop) {
+        self.run_once();
     }
 }
 
-/// Swift's `check_drive`: a valid name, and a mount point (mount_check) or a directory.
-pub fn check_drive(devices: &Path, drive: &str, mount_check: bool) -> Result<PathBuf, String> {
-    let quoted: String = form_quote_plus(drive);
-    if quoted != drive {
-        return Err(format!("{drive} is not a valid drive name"));
-    }
-    let path = devices.join(drive);
-    if mount_check {
-        if !ismount(&path) {
-            return Err(format!("{} is not mounted", path.display()));
+/// Starts the replicator on its own thread inside the server, sharing `cache`, unless the
+/// conf has no `[container-replicator]` section or it says `in_process = false`.
+pub fn spawn_in_process(
+    conf: &ConfFile,
+    cache: Arc<BrokerCache>,
+) -> Option<tokio::task::JoinHandle<()>> {
+    match ReplicatorConfig::from_conf(conf) {
+        Ok(Some(c)) if c.in_process => {}
+        Ok(_) => return None,
+        Err(e) => {
+            tracing::error!("container-replicator not started: {e}");
+            return None;
         }
-    } else if !path.is_dir() {
-        return Err(format!("{} is not a directory", path.display()));
     }
-    Ok(path)
-}
-
-fn form_quote_plus(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'_' | b'.' | b'-' | b'~' => {
-                (b as char).to_string()
-            }
-            b' ' => "+".to_string(),
-            other => format!("%{other:02X}"),
-        })
-        .collect()
-}
-
-/// Swift's `ismount`: a directory on another device than its parent, or a filesystem root.
-pub fn ismount(path: &Path) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    let Ok(s1) = std::fs::symlink_metadata(path) else {
-        return false;
-    };
-    if s1.file_type().is_symlink() {
-        return path.join(".ismount").is_file();
+    match ContainerReplicator::from_conf(conf, cache) {
+        Ok(mut r) => Some(crate::daemon::spawn_thread(
+            "container-replicator",
+            move || crate::daemon::run_forever(&mut r, &Stop::new()),
+        )),
+        Err(e) => {
+            tracing::error!("container-replicator not started: {e}");
+            None
+        }
     }
-    let Ok(s2) = std::fs::symlink_metadata(path.join("..")) else {
-        return false;
-    };
-    s1.dev() != s2.dev() || s1.ino() == s2.ino()
 }
 
 /// Removes the files directly in `dir` last modified before `cutoff` (epoch seconds).

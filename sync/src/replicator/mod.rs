@@ -6,7 +6,6 @@ pub mod config;
 pub mod daemon;
 pub mod peer;
 pub mod policy;
-pub mod recon;
 mod replicate;
 pub mod rpc;
 pub mod rsync;
@@ -16,11 +15,14 @@ pub mod stats;
 pub mod walk;
 pub mod wire;
 
-pub use config::ReplicatorConfig;
-pub use daemon::{ContainerReplicator, SetupError};
+pub use config::{ReplicatorConfig, SECTION};
+pub use daemon::{spawn_in_process, ContainerReplicator, SetupError};
 
 #[cfg(test)]
 mod rpc_tests;
 
 #[cfg(test)]
 mod pass_tests;
+
+#[cfg(test)]
+pub(crate) mod test_support;

@@ -1,7 +1,6 @@
 //! Whole replication passes between two "nodes" on this machine: our replicator on one, the
 //! REPLICATE ops served over real HTTP on the other, DB files pushed with the real rsync.
 
-use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -16,79 +15,20 @@ use swift_ring::Ring;
 
 use super::daemon::ContainerReplicator;
 use super::rpc::dispatch;
+use super::test_support::{serve, write_ring};
 
 const PREFIX: &str = "pre";
 const SUFFIX: &str = "suf";
 
-/// Writes a v1 ring: `devs` as (device, port), and the device of each replica row.
-fn write_ring(path: &Path, devs: &[(&str, u16, f64)], rows: &[Vec<u16>], part_shift: u32) {
-    let devs: Vec<Value> = devs
-        .iter()
-        .enumerate()
-        .map(|(i, (name, port, weight))| {
-            json!({"id": i, "region": 1, "zone": i + 1, "ip": "127.0.0.1", "port": port,
-                   "replication_ip": "127.0.0.1", "replication_port": port, "device": name,
-                   "weight": weight, "meta": ""})
-        })
-        .collect();
-    let header = json!({"byteorder": "little", "devs": devs, "part_shift": part_shift,
-                        "replica_count": rows.len()})
-    .to_string();
-    let mut raw = b"R1NG\x00\x01".to_vec();
-    raw.extend((header.len() as u32).to_be_bytes());
-    raw.extend(header.as_bytes());
-    for row in rows {
-        for id in row {
-            raw.extend(id.to_le_bytes());
-        }
-    }
-    let mut gz = flate2::write::GzEncoder::new(
-        std::fs::File::create(path).unwrap(),
-        flate2::Compression::fast(),
-    );
-    gz.write_all(&raw).unwrap();
-    gz.finish().unwrap();
-}
-
 /// Serves REPLICATE for the devices under `devices` until the test ends.
 fn serve_replicate(devices: PathBuf) -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
     let cache = Arc::new(BrokerCache::default());
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut line = String::new();
-            reader.read_line(&mut line).unwrap();
-            let path = line.split(' ').nth(1).unwrap_or("").to_string();
-            let mut len = 0usize;
-            loop {
-                let mut h = String::new();
-                reader.read_line(&mut h).unwrap();
-                if h.trim().is_empty() {
-                    break;
-                }
-                if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
-                    len = v.trim().parse().unwrap();
-                }
-            }
-            let mut body = vec![0; len];
-            reader.read_exact(&mut body).unwrap();
-            let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-            let args: Value = serde_json::from_slice(&body).unwrap();
-            let reply = dispatch(&cache, &devices.join(segs[0]), segs[1], segs[2], args);
-            let body = reply.body.unwrap_or_default();
-            let head = format!(
-                "HTTP/1.1 {} X\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                reply.status,
-                body.len()
-            );
-            let _ = stream.write_all(head.as_bytes());
-            let _ = stream.write_all(&body);
-        }
-    });
-    port
+    serve(move |req| {
+        let segs: Vec<&str> = req.path.trim_start_matches('/').split('/').collect();
+        let args: Value = serde_json::from_slice(&req.body).unwrap();
+        let reply = dispatch(&cache, &devices.join(segs[0]), segs[1], segs[2], args);
+        (reply.status, reply.body.unwrap_or_default())
+    })
 }
 
 struct Cluster {

@@ -477,7 +477,10 @@ impl ContainerReplicator {
         };
         let success = if ratio < 0.5 && info.max_row - remote_max_row > self.conf.per_diff as i64 {
             self.with_stats(|s| s.remote_merge += 1);
-            let timeout = Duration::from_secs_f64(info.info.object_count as f64 / 2000.0);
+            // Swift allows count/2000 s (even when that is below node_timeout); we never allow
+            // less than node_timeout, so small DBs are not cut off mid-merge.
+            let secs = (info.info.object_count as f64 / 2000.0).max(self.conf.node_timeout);
+            let timeout = Duration::from_secs_f64(secs);
             self.rsync_db(
                 broker,
                 peer,

@@ -335,3 +335,32 @@ fn rsync_then_merge_keeps_rows_from_both_sides() {
     assert!(b.get_sync("remote-id", true).unwrap() >= 2);
     assert!(!n.drive.join("tmp/remote-id").exists());
 }
+
+#[test]
+fn rsync_then_merge_keeps_the_newest_row_version() {
+    let src = node();
+    let pushed = create_db(&db_dir(&src.drive), &["a", "b"]);
+    let mut tomb = rec("a", "1700000100.00000");
+    tomb.deleted = true;
+    tomb.size = 0;
+    pushed.put_object(&tomb).unwrap();
+    pushed.get_info().unwrap();
+    let n = node();
+    let ours = create_db(&db_dir(&n.drive), &["a"]);
+    drop(ours);
+    std::fs::create_dir_all(n.drive.join("tmp")).unwrap();
+    std::fs::copy(pushed.db_file(), n.drive.join("tmp/remote-id")).unwrap();
+    assert_eq!(
+        call(&n, json!(["rsync_then_merge", "remote-id"])).status,
+        204
+    );
+    let b = n.cache.get_or_open(&db_dir(&n.drive), "", "");
+    let rows: Vec<(String, bool)> = b
+        .get_items_since(-1, 10)
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.name, r.deleted))
+        .collect();
+    assert!(rows.contains(&("a".to_string(), true)), "{rows:?}");
+    assert_eq!(b.get_info().unwrap().object_count, 1);
+}

@@ -189,17 +189,21 @@ ordinal = [n['port'] for n in nodes].index(a['our_port'])
 device = nodes[ordinal]['device']
 h = hash_path(acct, cont)
 db_dir = os.path.join(a['devices'], device, 'containers', str(part), h[-3:], h)
-os.makedirs(db_dir)
+if a.get('only_rings'):
+    print(json.dumps({'db_dir': db_dir, 'part': part, 'device': device}))
+    sys.exit(0)
 broker = ContainerBroker(os.path.join(db_dir, h + '.db'), account=acct, container=cont)
-broker.initialize(Timestamp(a['t0']).internal, 0)
-for o in a['puts']:
-    broker.put_object(o['name'], Timestamp(o['ts']).internal, o['size'], o['ctype'], o['etag'])
-for o in a['deletes']:
-    broker.delete_object(o['name'], Timestamp(o['ts']).internal)
-ts = Timestamp(a['t0']).internal
-broker.update_metadata({'X-Container-Sync-To': (a['sync_to'], ts),
-                        'X-Container-Sync-Key': (a['sync_key'], ts)})
-ContainerSyncStore(a['devices'], None, False).update_sync_store(broker)
+if a.get('create', True):
+    os.makedirs(db_dir)
+    broker.initialize(Timestamp(a['t0']).internal, 0)
+    for o in a['puts']:
+        broker.put_object(o['name'], Timestamp(o['ts']).internal, o['size'], o['ctype'], o['etag'])
+    for o in a['deletes']:
+        broker.delete_object(o['name'], Timestamp(o['ts']).internal)
+    ts = Timestamp(a['t0']).internal
+    broker.update_metadata({'X-Container-Sync-To': (a['sync_to'], ts),
+                            'X-Container-Sync-Key': (a['sync_key'], ts)})
+    ContainerSyncStore(a['devices'], None, False).update_sync_store(broker)
 rows = broker.get_items_since(-1, 1000)
 share = {}
 for r in rows:
@@ -317,8 +321,20 @@ pub type Faults = Arc<Mutex<BTreeMap<String, u16>>>;
 /// The fake remote cluster: remembers PUT timestamps so HEAD answers like a real one; names in
 /// `faults` get that status instead.
 pub fn remote_server(faults: Faults) -> FakeServer {
+    remote_server_with(faults, true)
+}
+
+/// [`remote_server`]; with `remember` false every HEAD says 404 and every DELETE 204, so that
+/// runs against it do not depend on each other.
+pub fn remote_server_with(faults: Faults, remember: bool) -> FakeServer {
     let stored: Arc<Mutex<BTreeMap<String, String>>> = Arc::new(Mutex::new(BTreeMap::new()));
     FakeServer::start(Arc::new(move |req: &Recorded| {
+        if !remember && req.method == "HEAD" {
+            return (404, vec![], vec![]);
+        }
+        if !remember && req.method == "DELETE" {
+            return (204, vec![], vec![]);
+        }
         let name = percent_decode(req.path.splitn(5, '/').nth(4).unwrap_or(""));
         if let Some(status) = faults.lock().unwrap().get(&name) {
             return (*status, vec![], vec![]);
