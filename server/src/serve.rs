@@ -17,6 +17,12 @@ use tower::ServiceExt;
 /// How long a stop waits for requests in flight.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Most headers one request may carry: Swift lets http.client read up to 1.6 times
+/// (max_meta_count + 36 + extra_header_count) headers, 201 with the default constraints (used
+/// here); hyper's own default of 100 answers 431 to a PUT with 91 metadata items, where Swift's
+/// container server answers 400.
+const MAX_REQUEST_HEADERS: usize = (swift_common::constraints::MAX_META_COUNT + 36) * 8 / 5;
+
 /// Accepts connections until `stop` resolves, then waits (up to 30 s) for open ones to finish.
 pub async fn serve(
     listener: TcpListener,
@@ -27,7 +33,10 @@ pub async fn serve(
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let slots = Arc::new(Semaphore::new(max_clients.max(1)));
     let mut builder = hyper::server::conn::http1::Builder::new();
-    builder.title_case_headers(true).keep_alive(true);
+    builder
+        .title_case_headers(true)
+        .keep_alive(true)
+        .max_headers(MAX_REQUEST_HEADERS);
     tokio::pin!(stop);
     loop {
         let slot = tokio::select! {
