@@ -6,6 +6,11 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 venv=${SWIFT_VENV:-$root/.venv/swift}
 if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import swift, pytest' 2>/dev/null; then
   python3 -m venv "$venv" >&2
-  "$venv/bin/pip" install -q --disable-pip-version-check 'swift==2.38.3' pytest >&2
+  for try in 1 2 3; do
+    "$venv/bin/pip" install -q --disable-pip-version-check 'swift==2.38.3' pytest >&2 && break
+    echo "swift-venv: pip install failed (try $try)" >&2
+    [ "$try" = 3 ] && exit 1
+    sleep $((try * 5))
+  done
 fi
 echo "$venv"

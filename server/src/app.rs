@@ -59,10 +59,24 @@ async fn dispatch(State(state): State<SharedState>, req: Request) -> Response {
             )
         }
     };
-    let body = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
-        Ok(b) => b,
-        Err(err) => {
+    // A body that stops coming: Swift's eventlet Timeout fires inside the app after
+    // client_timeout and it answers 500.
+    let client_timeout =
+        std::time::Duration::try_from_secs_f64(state.settings.server.client_timeout)
+            .unwrap_or(std::time::Duration::from_secs(60));
+    let body = match tokio::time::timeout(
+        client_timeout,
+        axum::body::to_bytes(body, MAX_BODY_BYTES),
+    )
+    .await
+    {
+        Ok(Ok(b)) => b,
+        Ok(Err(err)) => {
             return ApiError::bad_request(format!("could not read body: {err}")).into_response()
+        }
+        Err(_) => {
+            return ApiError::Internal("client timeout reading the request body".into())
+                .into_response()
         }
     };
     let host = parts
@@ -88,6 +102,16 @@ async fn dispatch(State(state): State<SharedState>, req: Request) -> Response {
     let outcome = AssertUnwindSafe(route(&state, &req)).catch_unwind().await;
     match outcome {
         Ok(Ok(resp)) => resp,
+        // swob never renders the default body of a HEAD answer, so it sends no Content-Length.
+        Ok(Err(err)) if method == Method::HEAD => {
+            let mut resp = err.into_response();
+            resp.headers_mut().remove(http::header::CONTENT_LENGTH);
+            // A body of unknown length, so hyper does not add `Content-Length: 0` either.
+            let nothing =
+                futures::stream::empty::<Result<bytes::Bytes, std::convert::Infallible>>();
+            *resp.body_mut() = axum::body::Body::from_stream(nothing);
+            resp
+        }
         Ok(Err(err)) => err.into_response(),
         Err(_) => ApiError::Internal(format!("ERROR __call__ error with {method} {}", req.path))
             .into_response(),

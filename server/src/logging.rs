@@ -67,9 +67,11 @@ pub fn init(opts: &LogOptions) {
             Err(err) => eprintln!("cannot reach syslog ({err}); logging to stderr"),
         }
     }
+    use std::io::IsTerminal;
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
         .try_init();
 }

@@ -191,9 +191,6 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    if !args.verbose {
-        release_stdio_pipes();
-    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -204,7 +201,7 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let stop = runtime.block_on(run(listener, conf, settings));
+    let stop = runtime.block_on(run(listener, conf, settings, !args.verbose));
     runtime.shutdown_timeout(Duration::from_secs(5));
     match stop {
         Ok(Stop::Exit) => ExitCode::SUCCESS,
@@ -220,11 +217,14 @@ async fn run(
     listener: std::net::TcpListener,
     conf: ConfFile,
     settings: Settings,
+    release_stdio: bool,
 ) -> Result<Stop, String> {
     listener.set_nonblocking(true).map_err(|e| e.to_string())?;
     let listener = tokio::net::TcpListener::from_std(listener).map_err(|e| e.to_string())?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let max_clients = usize::try_from(settings.server.max_clients).unwrap_or(usize::MAX);
+    let client_timeout = std::time::Duration::try_from_secs_f64(settings.server.client_timeout)
+        .unwrap_or(std::time::Duration::from_secs(60));
     let conf = Arc::new(conf);
     let brokers = Arc::new(BrokerCache::default());
     let tasks = swift_sync::start_in_process(&conf, brokers.clone());
@@ -238,6 +238,10 @@ async fn run(
     let mut term = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
     let mut int = signal(SignalKind::interrupt()).map_err(|e| e.to_string())?;
     let mut hup = signal(SignalKind::hangup()).map_err(|e| e.to_string())?;
+    // Only now, with the port bound and the signals ours, tell a launcher we are up.
+    if release_stdio {
+        release_stdio_pipes();
+    }
     tracing::info!(
         "Started container-server on {addr} (pid {})",
         std::process::id()
@@ -256,7 +260,8 @@ async fn run(
         let why = stop_rx.await.unwrap_or(Stop::Exit);
         let _ = why_tx.send(why);
     };
-    swift_container_server::serve::serve(listener, app, max_clients, stop_signal).await;
+    swift_container_server::serve::serve(listener, app, max_clients, client_timeout, stop_signal)
+        .await;
     waiter.abort();
     for task in tasks {
         task.abort();

@@ -24,10 +24,14 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 const MAX_REQUEST_HEADERS: usize = (swift_common::constraints::MAX_META_COUNT + 36) * 8 / 5;
 
 /// Accepts connections until `stop` resolves, then waits (up to 30 s) for open ones to finish.
+/// A connection that has not sent a whole request head within `client_timeout` is closed
+/// without an answer, as Swift's eventlet server does (so slow clients cannot hold the
+/// `max_clients` slots forever).
 pub async fn serve(
     listener: TcpListener,
     app: Router,
     max_clients: usize,
+    client_timeout: Duration,
     stop: impl Future<Output = ()>,
 ) {
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
@@ -36,7 +40,9 @@ pub async fn serve(
     builder
         .title_case_headers(true)
         .keep_alive(true)
-        .max_headers(MAX_REQUEST_HEADERS);
+        .max_headers(MAX_REQUEST_HEADERS)
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(client_timeout);
     tokio::pin!(stop);
     loop {
         let slot = tokio::select! {

@@ -60,14 +60,9 @@ pub fn server_binary() -> PathBuf {
         let dir = target_dir();
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let mut cmd = Command::new(cargo);
-        cmd.args([
-            "build",
-            "--quiet",
-            "-p",
-            "swift-container-server",
-            "--bin",
-            "swift-container-server",
-        ]);
+        // The same command scripts/test runs first, so features resolve the same way and this
+        // is a no-op there (building one package alone can unify features differently).
+        cmd.args(["build", "--quiet", "--workspace", "--bins"]);
         // Run the build in the environment the outer `cargo test` had: the variables cargo sets
         // for test processes (CARGO_MANIFEST_DIR, CARGO_PKG_*, ...) would make build scripts that
         // watch them rebuild, thrashing the shared target dir.

@@ -154,47 +154,24 @@ fn python(jobs: &Value) -> Vec<Value> {
     serde_json::from_slice::<Vec<Value>>(&out.stdout).expect("python json")
 }
 
-/// Swift 2.38.3's `etc/` directory, extracted from the sdist on PyPI (downloaded once per
-/// target dir with the venv's pip).
+/// Swift 2.38.3's `etc/` directory from the sdist on PyPI: `SWIFT_SDIST` (set by scripts/test),
+/// else fetched once by scripts/swift-sdist.sh.
 fn swift_etc() -> PathBuf {
     static ETC: OnceLock<PathBuf> = OnceLock::new();
     ETC.get_or_init(|| {
-        let base = Path::new(env!("CARGO_TARGET_TMPDIR")).join("swift-2.38.3-sdist");
-        let etc = base.join("etc");
-        if etc.join("container-server.conf-sample").exists() {
-            return etc;
+        if let Some(src) = std::env::var_os("SWIFT_SDIST") {
+            return PathBuf::from(src).join("etc");
         }
-        std::fs::create_dir_all(&base).expect("mkdir sdist dir");
-        let tarball = base.join("swift-2.38.3.tar.gz");
-        if !tarball.exists() {
-            let st = Command::new(venv().join("bin/python"))
-                .args([
-                    "-m",
-                    "pip",
-                    "download",
-                    "-q",
-                    "--disable-pip-version-check",
-                    "--no-deps",
-                ])
-                .args(["--no-binary", ":all:", "swift==2.38.3", "-d"])
-                .arg(&base)
-                .status()
-                .expect("pip download");
-            assert!(
-                st.success(),
-                "pip download of the swift 2.38.3 sdist failed"
-            );
-        }
-        let st = Command::new("tar")
-            .arg("-xzf")
-            .arg(&tarball)
-            .arg("-C")
-            .arg(&base)
-            .args(["--strip-components=1", "swift-2.38.3/etc"])
-            .status()
-            .expect("tar");
-        assert!(st.success(), "extracting etc/ from the sdist failed");
-        etc
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/swift-sdist.sh");
+        let out = Command::new(script)
+            .output()
+            .expect("run scripts/swift-sdist.sh");
+        assert!(
+            out.status.success(),
+            "scripts/swift-sdist.sh failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()).join("etc")
     })
     .clone()
 }

@@ -58,6 +58,7 @@ fn essence(r: &Recorded) -> String {
         "etag",
         "content-length",
         "x-object-meta-color",
+        "x-object-meta-name",
         "x-symlink-target",
         "x-container-sync-key",
     ];
@@ -78,6 +79,11 @@ fn sorted_essences(reqs: &[Recorded]) -> Vec<String> {
     let mut v: Vec<String> = reqs.iter().map(essence).collect();
     v.sort();
     v
+}
+
+/// A UTF-8 string as WSGI hands it to Python code: each byte one latin-1 char.
+fn latin1_of_utf8(s: &str) -> String {
+    s.bytes().map(|b| b as char).collect()
 }
 
 #[test]
@@ -196,7 +202,7 @@ fn python_and_rust_sync_the_same_rows_from_a_db_we_wrote() {
                 json!({"body": String::from_utf8(o.body.clone()).unwrap(), "headers": {
                     "Content-Type": "text/plain;swift_bytes=9", "Etag": o.etag, "Content-Length": o.body.len().to_string(),
                     "X-Timestamp": normal(o.ts), "Last-Modified": "Tue, 14 Nov 2023 22:13:20 GMT",
-                    "Date": "Tue, 14 Nov 2023 22:13:21 GMT", "X-Object-Meta-Color": "blue", "X-Symlink-Target": "tc/target",
+                    "Date": "Tue, 14 Nov 2023 22:13:21 GMT", "X-Object-Meta-Color": "blue", "X-Object-Meta-Name": latin1_of_utf8("ü-ñ"), "X-Symlink-Target": "tc/target",
                 }}),
             )
         })

@@ -67,6 +67,21 @@ fn our_bin(name: &str) -> PathBuf {
             .to_path_buf();
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let mut cmd = Command::new(cargo);
+        // The variables cargo set for this test would enter build scripts' fingerprints
+        // (rerun-if-env-changed=CARGO_MANIFEST_DIR...) and rebuild crates at every run.
+        for (key, _) in std::env::vars_os() {
+            let k = key.to_string_lossy();
+            if k.starts_with("CARGO_PKG_")
+                || k.starts_with("CARGO_MANIFEST_")
+                || k.starts_with("CARGO_CRATE_")
+                || k.starts_with("CARGO_BIN_")
+                || k == "CARGO_PRIMARY_PACKAGE"
+                || k == "CARGO_TARGET_TMPDIR"
+                || k == "OUT_DIR"
+            {
+                cmd.env_remove(&key);
+            }
+        }
         cmd.args(["build", "--quiet", "-p", "swift-sync"]);
         cmd.args([
             "--bin",

@@ -30,6 +30,7 @@ pub mod migrate;
 pub mod pending;
 pub mod pickle;
 pub mod quarantine;
+mod reconciler_sync;
 mod replication;
 pub mod schema;
 pub mod shard_ranges;

@@ -97,7 +97,13 @@ impl ContainerBroker {
                 end_marker.filter(|s| !s.is_empty()).unwrap_or(&own.upper),
                 &own.upper,
             );
-            if upper_gt(required, &last_upper) {
+            // With no ranges found, `last_upper` is a lower bound: '' there is the minimum.
+            let gap = if ranges.is_empty() && last_upper.is_empty() {
+                true
+            } else {
+                upper_gt(required, &last_upper)
+            };
+            if gap {
                 let mut filler = own.clone();
                 filler.lower = last_upper;
                 filler.upper = required.to_string();

@@ -36,6 +36,7 @@ pub async fn handle(
         if !db.is_deleted()? {
             return Err(ApiError::Conflict(Vec::new()));
         }
+        swift_sync::container_sync::store::update_after_request(&db, "DELETE");
         Ok(existed)
     })
     .await?;

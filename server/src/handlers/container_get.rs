@@ -93,6 +93,7 @@ pub fn listing_response(
     put_seconds: f64,
 ) -> Response {
     let status = StatusCode::from_u16(rendered.status).unwrap_or(StatusCode::OK);
+    let reason = rendered.reason();
     let mut resp = swob_response(
         status,
         headers,
@@ -100,5 +101,8 @@ pub fn listing_response(
         rendered.content_type,
     );
     set_last_modified(&mut resp, put_seconds);
+    // Swift only changes the code of an empty listing to 204: its status line says "204 OK".
+    resp.extensions_mut()
+        .insert(hyper::ext::ReasonPhrase::from_static(reason.as_bytes()));
     resp
 }

@@ -19,6 +19,8 @@ pub async fn handle(state: &AppState, req: &SwiftRequest) -> Result<Response, Ap
     let drive_path = check_drive(&state.settings, &placement.drive)?;
     check_free_space(&state.settings, &drive_path, &placement.drive)?;
     let bump_put_timestamp = !req.header_true("x-backend-no-timestamp-update");
+    // Swift bumps put_timestamp, then refuses non-UTF-8 metadata (400).
+    let meta_check = super::check_metadata_utf8(req, state.settings.allow_versions);
     let metadata = metadata_from_request(req, &timestamp, state.settings.allow_versions);
     let broker = broker_for(state, &placement);
     blocking(move || {
@@ -28,7 +30,8 @@ pub async fn handle(state: &AppState, req: &SwiftRequest) -> Result<Response, Ap
         if bump_put_timestamp {
             broker.update_put_timestamp(&timestamp)?;
         }
-        apply_metadata(&broker, &metadata)
+        meta_check?;
+        apply_metadata(&broker, &metadata, "POST")
     })
     .await?;
     Ok(status_response(StatusCode::NO_CONTENT, Vec::new()))

@@ -34,12 +34,15 @@ pub async fn handle(
             .and_then(|v| super::parse_python_int(&v))
             .unwrap_or(state.settings.default_policy),
     };
+    // Swift creates the container, then refuses non-UTF-8 metadata (400).
+    let meta_check = super::check_metadata_utf8(req, state.settings.allow_versions);
     let metadata = metadata_from_request(req, &timestamp, state.settings.allow_versions);
     let broker = broker_for(state, &placement);
     let db = broker.clone();
     let created = blocking(move || {
         let created = update_or_create(&db, &timestamp, new_policy, requested)?;
-        apply_metadata(&db, &metadata)?;
+        meta_check?;
+        apply_metadata(&db, &metadata, "PUT")?;
         Ok(created)
     })
     .await?;

@@ -21,6 +21,8 @@ use crate::error::{ApiError, HeaderList};
 use crate::request::{is_container_metadata, title_case, SwiftRequest};
 use axum::response::Response;
 use http::{HeaderName, HeaderValue};
+use swift_common::config::config_true_value;
+pub use swift_common::config::parse_python_int;
 use swift_common::db::{ContainerBroker, ContainerInfo, DbState, Metadata};
 use swift_common::timestamp::Timestamp;
 
@@ -28,7 +30,8 @@ use swift_common::timestamp::Timestamp;
 /// `X-Backend-Record-Type: shard`, else the container.
 pub async fn put(state: &AppState, req: &SwiftRequest) -> Result<Response, ApiError> {
     let placement = req.object_placement()?;
-    if placement.obj.is_some() {
+    // Swift tests `if obj:`, so `/d/p/a/c/` (an empty object name) is the container.
+    if placement.obj.as_deref().is_some_and(|o| !o.is_empty()) {
         return object_put::handle(state, req, placement).await;
     }
     let record_type = req.header("x-backend-record-type").unwrap_or_default();
@@ -42,7 +45,8 @@ pub async fn put(state: &AppState, req: &SwiftRequest) -> Result<Response, ApiEr
 /// DELETE: an object row when the path names an object, else the container.
 pub async fn delete(state: &AppState, req: &SwiftRequest) -> Result<Response, ApiError> {
     let placement = req.object_placement()?;
-    if placement.obj.is_some() {
+    // As for PUT: an empty object name means the container.
+    if placement.obj.as_deref().is_some_and(|o| !o.is_empty()) {
         object_delete::handle(state, req, placement).await
     } else {
         container_delete::handle(state, req, placement).await
@@ -79,28 +83,6 @@ pub fn requested_policy_index(
             py_repr(&raw)
         ))),
     }
-}
-
-/// Python's `int(str)`: surrounding whitespace, a sign, digits with optional single underscores.
-pub fn parse_python_int(raw: &str) -> Option<i64> {
-    let s = raw.trim();
-    let (neg, digits) = match s.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, s.strip_prefix('+').unwrap_or(s)),
-    };
-    if digits.is_empty()
-        || digits.starts_with('_')
-        || digits.ends_with('_')
-        || digits.contains("__")
-    {
-        return None;
-    }
-    let clean: String = digits.chars().filter(|&c| c != '_').collect();
-    if !clean.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let v: i64 = clean.parse().ok()?;
-    Some(if neg { -v } else { v })
 }
 
 /// Python's `repr()` of a str, for the few messages Swift builds with `%r`.
@@ -273,8 +255,25 @@ pub fn metadata_from_request(
     out
 }
 
+/// Swift's `validate_metadata` refuses metadata values that are not UTF-8 (400); header values
+/// reach us as bytes, so the check is made on them.
+pub fn check_metadata_utf8(req: &SwiftRequest, allow_versions: bool) -> Result<(), ApiError> {
+    let bad = req.headers.iter().any(|(name, value)| {
+        is_container_metadata(name.as_str(), allow_versions)
+            && std::str::from_utf8(value.as_bytes()).is_err()
+    });
+    if bad {
+        return Err(ApiError::bad_request("Metadata must be valid UTF-8"));
+    }
+    Ok(())
+}
+
 /// Swift's `_update_metadata` (blocking): a changed `X-Container-Sync-To` resets the sync points.
-pub fn apply_metadata(broker: &ContainerBroker, metadata: &Metadata) -> Result<(), ApiError> {
+pub fn apply_metadata(
+    broker: &ContainerBroker,
+    metadata: &Metadata,
+    method: &str,
+) -> Result<(), ApiError> {
     if metadata.is_empty() {
         return Ok(());
     }
@@ -288,6 +287,8 @@ pub fn apply_metadata(broker: &ContainerBroker, metadata: &Metadata) -> Result<(
         }
     }
     broker.update_metadata(metadata, true)?;
+    // Link or unlink the DB in the container-sync store (Swift's `_update_sync_store`).
+    swift_sync::container_sync::store::update_after_request(broker, method);
     Ok(())
 }
 
@@ -298,7 +299,7 @@ pub fn should_autocreate(state: &AppState, req: &SwiftRequest, account: &str) ->
         .header("x-backend-auto-create")
         .filter(|v| !v.is_empty())
     {
-        return crate::request::config_true(&v);
+        return config_true_value(&v);
     }
     let prefix = &state.settings.auto_create_account_prefix;
     if account.starts_with(&format!("{prefix}shards_")) {
@@ -338,16 +339,6 @@ pub fn maybe_autocreate(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn python_ints() {
-        assert_eq!(parse_python_int(" 1 "), Some(1));
-        assert_eq!(parse_python_int("-2"), Some(-2));
-        assert_eq!(parse_python_int("1_0"), Some(10));
-        assert_eq!(parse_python_int("1.0"), None);
-        assert_eq!(parse_python_int(""), None);
-        assert_eq!(parse_python_int("abc"), None);
-    }
 
     #[test]
     fn python_repr() {

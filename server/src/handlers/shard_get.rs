@@ -10,7 +10,7 @@ use crate::request::SwiftRequest;
 use axum::response::Response;
 use http::{HeaderName, HeaderValue};
 use std::sync::Arc;
-use swift_common::db::{ContainerBroker, DbState};
+use swift_common::db::{ContainerBroker, DbState, ShardRangeQuery};
 
 /// Swift's ShardRange states by number and name.
 const STATES: [(i64, &str); 8] = [
@@ -141,19 +141,25 @@ pub async fn handle(
         state.settings.allow_versions,
     ));
     let put_seconds = put_timestamp_seconds(&snap.info);
-    let mut ranges = blocking(move || {
-        Ok(broker.get_shard_ranges(
-            marker.as_deref(),
-            end_marker.as_deref(),
-            includes.as_deref(),
-            states.as_deref(),
+    let fill_gaps = query.states.as_deref().is_some_and(|raw| {
+        raw.split(',')
+            .any(|s| matches!(s.trim(), "listing" | "updating"))
+    });
+    let ranges = blocking(move || {
+        let q = ShardRangeQuery {
+            marker: marker.as_deref(),
+            end_marker: end_marker.as_deref(),
+            includes: includes.as_deref(),
+            states: states.as_deref(),
             include_deleted,
-        )?)
+            include_own,
+            exclude_others: false,
+            reverse,
+            fill_gaps,
+        };
+        Ok(broker.shard_ranges(&q)?)
     })
     .await?;
-    if reverse {
-        ranges.reverse();
-    }
     let rendered = listing::render_shard_ranges(&ranges, full, format, container)?;
     Ok(listing_response(rendered, headers, put_seconds))
 }

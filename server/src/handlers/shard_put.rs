@@ -32,7 +32,7 @@ pub async fn handle(
     let db = broker.clone();
     let created = blocking(move || {
         let created = maybe_autocreate(&db, autocreate, &timestamp, requested)?;
-        apply_metadata(&db, &metadata)?;
+        apply_metadata(&db, &metadata, "PUT")?;
         if !ranges.is_empty() {
             db.merge_shard_ranges(&ranges)?;
         }

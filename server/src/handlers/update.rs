@@ -36,6 +36,10 @@ pub async fn handle(state: &AppState, req: &SwiftRequest) -> Result<Response, Ap
 pub fn parse_items(body: &[u8]) -> Result<Vec<ObjectRecord>, ApiError> {
     let bad = |msg: String| ApiError::bad_request_plain(msg);
     let value: Value = serde_json::from_slice(body).map_err(|e| bad(e.to_string()))?;
+    // Swift iterates whatever it got: an empty JSON object merges nothing (202).
+    if value.as_object().is_some_and(|m| m.is_empty()) {
+        return Ok(Vec::new());
+    }
     let Value::Array(list) = value else {
         return Err(bad("expected a JSON list of rows".into()));
     };

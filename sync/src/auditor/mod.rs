@@ -160,7 +160,7 @@ impl ContainerAuditor {
             if now - self.reported >= LOGGING_INTERVAL {
                 tracing::info!(
                     "Since {}: container audits: {} passed audit, {} failed audit",
-                    self.reported,
+                    ctime(self.reported),
                     self.passes,
                     self.failures
                 );
@@ -214,6 +214,12 @@ impl Daemon for ContainerAuditor {
     }
 }
 
+/// Python's `time.ctime(t)` in UTC, for the "Since ..." line.
+fn ctime(t: f64) -> String {
+    let at = std::time::UNIX_EPOCH + Duration::try_from_secs_f64(t).unwrap_or_default();
+    crate::container_sync::stats::ctime(at)
+}
+
 /// Names in a directory, empty when it is not one or cannot be read.
 fn names(dir: &Path) -> Vec<String> {
     std::fs::read_dir(dir)
@@ -252,4 +258,15 @@ pub fn spawn_in_process(
     Some(daemon::spawn_thread("container-auditor", move || {
         daemon::run_forever(&mut task, &Stop::new())
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ctime_like_python_in_utc() {
+        // TZ=UTC python3 -c 'import time; print(time.ctime(1763804111.5)); print(time.ctime(0))'
+        assert_eq!(super::ctime(1763804111.5), "Sat Nov 22 09:35:11 2025");
+        assert_eq!(super::ctime(0.0), "Thu Jan  1 00:00:00 1970");
+        assert_eq!(super::ctime(951782400.0), "Tue Feb 29 00:00:00 2000");
+    }
 }

@@ -8,6 +8,7 @@
 //! that failed), point1 as pass two moves on. A container gets `container_time` per scan.
 
 pub mod config;
+pub mod http1;
 
 pub mod objects;
 

@@ -3,6 +3,7 @@
 //! and then handoffs up to twice the replica count are asked, the newest good answer wins, and
 //! its body is handed on unread so it can be streamed to the remote.
 
+use super::http1::{self, Body, Target};
 use super::remote::{header, Headers};
 use super::url::quote;
 use rand::seq::SliceRandom;
@@ -17,10 +18,10 @@ use swift_ring::{Device, ReloadingRing, DEFAULT_RELOAD_TIME};
 
 /// The chosen copy of an object: its headers as the proxy would return them, and its body.
 pub struct ObjectSource {
-    /// Response headers, names lower-cased.
+    /// Response headers, names lower-cased, values latin-1 (bytes as received).
     pub headers: Headers,
     /// The unread body.
-    pub body: Box<dyn Read + Send + Sync>,
+    pub body: Box<dyn Read + Send>,
 }
 
 /// Why no copy could be read.
@@ -32,6 +33,10 @@ pub enum FetchError {
     /// Object servers answered 404 (or nothing newer than a tombstone): the proxy's 404.
     #[error("object not found")]
     NotFound,
+    /// The object is stored erasure-coded: the object servers hold fragments only a proxy can
+    /// decode (not retried: it would not change).
+    #[error("{0}")]
+    ErasureCoded(String),
     /// Every node failed or answered 5xx, on every try (the internal client's UnexpectedResponse).
     #[error("Unexpected response: {0}")]
     Unavailable(String),
@@ -48,13 +53,12 @@ pub struct ObjectFetcher {
     pub node_timeout: Duration,
     /// Whole-request tries (the internal client's request_tries).
     pub request_tries: u32,
-    agent: Mutex<Option<ureq::Agent>>,
 }
 
 struct Candidate {
     timestamp: Timestamp,
     headers: Headers,
-    resp: ureq::Response,
+    body: Body,
 }
 
 impl ObjectFetcher {
@@ -67,7 +71,6 @@ impl ObjectFetcher {
             conn_timeout: Duration::from_millis(500),
             node_timeout: Duration::from_secs(10),
             request_tries: request_tries.max(1),
-            agent: Mutex::new(None),
         }
     }
 
@@ -87,19 +90,6 @@ impl ObjectFetcher {
         let ring = Arc::new(ring);
         rings.insert(policy, ring.clone());
         Ok(ring)
-    }
-
-    fn agent(&self) -> ureq::Agent {
-        let mut a = self.agent.lock().unwrap_or_else(|p| p.into_inner());
-        a.get_or_insert_with(|| {
-            ureq::AgentBuilder::new()
-                .redirects(0)
-                .timeout_connect(self.conn_timeout)
-                .timeout_read(self.node_timeout)
-                .timeout_write(self.node_timeout)
-                .build()
-        })
-        .clone()
     }
 
     /// GETs `account/container/obj` in `policy`, retrying the whole search (sleeping 2, 4, ... s)
@@ -138,102 +128,98 @@ impl ObjectFetcher {
         path: &str,
         policy: i64,
     ) -> Result<ObjectSource, FetchError> {
-        let agent = self.agent();
         let mut best: Option<Candidate> = None;
         let mut latest_404 = Timestamp::zero();
         let mut saw_404 = false;
         let mut last_error = String::from("no nodes");
+        let headers: Headers = vec![
+            ("X-Newest".into(), "true".into()),
+            ("X-Backend-Storage-Policy-Index".into(), policy.to_string()),
+            (
+                "User-Agent".into(),
+                format!("proxy-server {}", std::process::id()),
+            ),
+        ];
         for (node, handoff) in nodes {
-            let url = format!(
-                "http://{}:{}/{}/{}{}?symlink=get",
-                url_host(&node.replication_ip),
-                node.replication_port,
-                quote(&node.device),
-                part,
-                path
-            );
-            let result = agent
-                .get(&url)
-                .set("X-Newest", "true")
-                .set("X-Backend-Storage-Policy-Index", &policy.to_string())
-                .set(
-                    "User-Agent",
-                    &format!("proxy-server {}", std::process::id()),
-                )
-                .call();
-            match result {
-                Ok(resp) if (200..300).contains(&resp.status()) => {
-                    let headers = collect_headers(&resp);
-                    let ts = source_timestamp(&headers);
-                    if ts < latest_404 {
-                        continue;
-                    }
-                    // Ties go to the later node, as the proxy's stable sort then pop does.
-                    if best.as_ref().is_none_or(|b| ts >= b.timestamp) {
-                        best = Some(Candidate {
-                            timestamp: ts,
-                            headers,
-                            resp,
-                        });
-                    }
-                }
-                Ok(resp) => last_error = format!("{} from {url}", resp.status()),
-                Err(ureq::Error::Status(code, resp)) => {
-                    let backend_ts = resp
-                        .header("X-Backend-Timestamp")
-                        .and_then(|v| Timestamp::parse(v).ok())
-                        .unwrap_or_else(Timestamp::zero);
-                    if *handoff && (code == 404 || code >= 500) && backend_ts.is_zero() {
-                        continue;
-                    }
-                    if code == 404 {
-                        saw_404 = true;
-                        if backend_ts > latest_404 {
-                            latest_404 = backend_ts;
-                        }
-                    }
-                    last_error = format!("{code} from {url}");
-                }
-                Err(ureq::Error::Transport(t)) => {
+            let full_path = format!("/{}/{}{}?symlink=get", quote(&node.device), part, path);
+            let target = Target {
+                host: &node.replication_ip,
+                port: node.replication_port,
+                path: &full_path,
+                proxy: None,
+                connect_timeout: self.conn_timeout,
+                io_timeout: Some(self.node_timeout),
+            };
+            let resp = match http1::request("GET", &target, &headers, None) {
+                Ok(r) => r,
+                Err(e) => {
                     tracing::warn!(
                         "ERROR with Object server {}:{}/{} re: Trying to GET {}: {}",
                         node.replication_ip,
                         node.replication_port,
                         node.device,
                         path,
-                        t
+                        e
                     );
-                    last_error = t.to_string();
+                    last_error = e.to_string();
+                    continue;
+                }
+            };
+            let code = resp.status;
+            if (200..300).contains(&code)
+                && header(&resp.headers, "x-object-sysmeta-ec-frag-index").is_some()
+            {
+                // An erasure-coded fragment is not the object; only a proxy can decode it, so
+                // the row fails (and is retried) rather than shipping a fragment.
+                resp.body.drain();
+                return Err(FetchError::ErasureCoded(format!(
+                    "{}:{}{} holds an erasure-coded fragment; container sync reads whole objects only",
+                    node.replication_ip, node.replication_port, full_path
+                )));
+            }
+            if (200..300).contains(&code) {
+                let ts = source_timestamp(&resp.headers);
+                if ts < latest_404 {
+                    resp.body.drain();
+                    continue;
+                }
+                // Ties go to the later node, as the proxy's stable sort then pop does.
+                if best.as_ref().is_none_or(|b| ts >= b.timestamp) {
+                    best = Some(Candidate {
+                        timestamp: ts,
+                        headers: resp.headers,
+                        body: resp.body,
+                    });
+                }
+                continue;
+            }
+            let backend_ts = header(&resp.headers, "x-backend-timestamp")
+                .and_then(|v| Timestamp::parse(v).ok())
+                .unwrap_or_else(Timestamp::zero);
+            resp.body.drain();
+            if *handoff && (code == 404 || code >= 500) && backend_ts.is_zero() {
+                continue;
+            }
+            if code == 404 {
+                saw_404 = true;
+                if backend_ts > latest_404 {
+                    latest_404 = backend_ts;
                 }
             }
+            last_error = format!(
+                "{code} from {}:{}{}",
+                node.replication_ip, node.replication_port, full_path
+            );
         }
         match best {
             Some(c) if c.timestamp >= latest_404 => Ok(ObjectSource {
                 headers: proxy_headers(c.headers),
-                body: c.resp.into_reader(),
+                body: Box::new(c.body),
             }),
             _ if saw_404 => Err(FetchError::NotFound),
             _ => Err(FetchError::Unavailable(last_error)),
         }
     }
-}
-
-fn url_host(ip: &str) -> String {
-    if ip.contains(':') && !ip.starts_with('[') {
-        format!("[{ip}]")
-    } else {
-        ip.to_string()
-    }
-}
-
-fn collect_headers(resp: &ureq::Response) -> Headers {
-    resp.headers_names()
-        .into_iter()
-        .filter_map(|n| {
-            resp.header(&n)
-                .map(|v| (n.to_ascii_lowercase(), v.to_string()))
-        })
-        .collect()
 }
 
 /// The timestamp the proxy ranks sources by.

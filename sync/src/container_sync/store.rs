@@ -166,6 +166,24 @@ impl SyncStore {
     }
 }
 
+/// What Swift's container server does after a PUT, POST (with metadata) or DELETE: brings the
+/// store under the DB's own devices root in step with the container, logging (never returning)
+/// a failure, as `_update_sync_store` does.
+pub fn update_after_request(broker: &ContainerBroker, method: &str) {
+    // <devices>/<device>/containers/<part>/<suffix>/<hash>
+    let Some(devices) = broker.db_dir().ancestors().nth(5) else {
+        return;
+    };
+    if let Err(e) = SyncStore::new(devices, false).update_sync_store(broker) {
+        tracing::error!(
+            "Failed to update sync_store {} during {}: {}",
+            broker.db_file().display(),
+            method,
+            e
+        );
+    }
+}
+
 fn is_link(p: &Path) -> bool {
     std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink())
 }

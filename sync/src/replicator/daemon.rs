@@ -36,7 +36,7 @@ pub enum SetupError {
 #[derive(Debug)]
 pub struct ContainerReplicator {
     pub(super) conf: ReplicatorConfig,
-    salt: HashSalt,
+    pub(super) salt: HashSalt,
     /// More than one storage policy: `sync` carries the policy fields too.
     pub(super) multiple_policies: bool,
     ring: Mutex<Option<Arc<ReloadingRing>>>,
@@ -44,13 +44,22 @@ pub struct ContainerReplicator {
     pub(super) stats: Mutex<Stats>,
     /// This node's devices found in the last pass, by ring id.
     pub(super) local_devices: Mutex<HashMap<u32, Device>>,
+    /// Reconciler queue containers written during the current pass.
+    pub(super) reconciler: Mutex<super::reconciler::ReconcilerPass>,
+    /// The container-sync store of our devices, kept up to date as DBs come and go.
+    pub(super) sync_store: crate::container_sync::store::SyncStore,
+    /// True while a pass runs: queue containers to remove are noted, not removed.
+    pub(super) collecting_cleanups: std::sync::atomic::AtomicBool,
 }
 
 impl ContainerReplicator {
     /// A replicator with these options, placing names with swift.conf's salt and sharing
     /// `brokers` with whoever else opens the same DBs.
     pub fn new(conf: ReplicatorConfig, swift_conf: &SwiftConf, brokers: Arc<BrokerCache>) -> Self {
+        let sync_store =
+            crate::container_sync::store::SyncStore::new(&conf.devices, conf.mount_check);
         ContainerReplicator {
+            sync_store,
             conf,
             salt: swift_conf.hash_salt.clone(),
             multiple_policies: swift_conf.policies.len() > 1,
@@ -58,6 +67,8 @@ impl ContainerReplicator {
             brokers,
             stats: Mutex::new(Stats::starting_now()),
             local_devices: Mutex::new(HashMap::new()),
+            reconciler: Mutex::new(Default::default()),
+            collecting_cleanups: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -113,9 +124,13 @@ impl ContainerReplicator {
             );
         }
         let dirs = self.local_datadirs(&ring, &ips);
+        *self.reconciler.lock().unwrap_or_else(|p| p.into_inner()) = Default::default();
+        self.collecting_cleanups
+            .store(true, std::sync::atomic::Ordering::SeqCst);
         tracing::info!("Beginning replication run");
         self.replicate_all(&ring, roundrobin_datadirs(dirs));
         tracing::info!("Replication run OVER");
+        self.replicate_reconcilers(&ring);
         if self.conf.handoffs_only || self.conf.handoff_delete > 0 {
             tracing::warn!(
                 "Finished replication pass with handoffs_only and/or handoffs_delete enabled. \

@@ -6,6 +6,7 @@ pub mod config;
 pub mod daemon;
 pub mod peer;
 pub mod policy;
+pub mod reconciler;
 mod replicate;
 pub mod rpc;
 pub mod rsync;

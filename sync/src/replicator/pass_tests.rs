@@ -267,3 +267,109 @@ fn an_unreachable_peer_is_a_failure_and_the_db_stays() {
     );
     assert!(local.exists());
 }
+
+#[test]
+fn misplaced_rows_are_queued_for_the_reconciler_and_replicated() {
+    let c = cluster();
+    let remote_port = serve_replicate(c.remote.clone());
+    let local_port = 17004;
+    write_ring(
+        &c.swift_dir.join("container.ring.gz"),
+        &[("sda", local_port, 1.0), ("sdb", remote_port, 1.0)],
+        &[vec![0, 0, 0, 0], vec![1, 1, 1, 1]],
+        30,
+    );
+    let local = c.broker(&c.local, "sda", "mp");
+    local.initialize(&Timestamp::now(), 0).unwrap();
+    put_rows(&local, ["right".to_string()]);
+    let when = Timestamp::now().internal();
+    let hour = super::reconciler::reconciler_container_name(&when).unwrap();
+    let mut wrong = ObjectRecord {
+        name: "wrong".into(),
+        created_at: when.clone(),
+        size: 1,
+        content_type: "text/plain".into(),
+        etag: "e".into(),
+        deleted: false,
+        storage_policy_index: 1,
+        ctype_timestamp: None,
+        meta_timestamp: None,
+    };
+    local.put_object(&wrong).unwrap();
+    wrong.name = "gone".into();
+    wrong.deleted = true;
+    local.put_object(&wrong).unwrap();
+
+    let rep = c.replicator(local_port);
+    rep.run_once();
+    let ring = Ring::load(c.swift_dir.join("container.ring.gz"), salt()).unwrap();
+    let qpart = ring.get_part(".misplaced_objects", Some(&hour), None);
+    let qhash = hash_path(&salt(), ".misplaced_objects", Some(&hour), None);
+    for (devices, dev) in [(&c.local, "sda"), (&c.remote, "sdb")] {
+        let dir = swift_common::hash::container_dir(devices, dev, qpart, &qhash);
+        let q = ContainerBroker::new(&dir, "", "", Duration::from_secs(5), Duration::from_secs(5));
+        let mut entries: Vec<(String, String, String)> = q
+            .get_items_since(-1, 10)
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.name, r.content_type, r.etag))
+            .collect();
+        entries.sort();
+        assert_eq!(
+            entries,
+            vec![
+                (
+                    "1:/AUTH_a/mp/gone".into(),
+                    "application/x-delete".into(),
+                    when.clone()
+                ),
+                (
+                    "1:/AUTH_a/mp/wrong".into(),
+                    "application/x-put".into(),
+                    when.clone()
+                ),
+            ],
+            "queue on {dev}"
+        );
+    }
+    assert_eq!(
+        local.get_reconciler_sync().unwrap(),
+        local.get_max_row().unwrap()
+    );
+}
+
+#[test]
+fn syncing_containers_are_linked_in_the_sync_store() {
+    let c = cluster();
+    let local_port = 17005;
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    write_ring(
+        &c.swift_dir.join("container.ring.gz"),
+        &[("sda", local_port, 1.0), ("sdb", dead, 1.0)],
+        &[vec![0, 0, 0, 0], vec![1, 1, 1, 1]],
+        30,
+    );
+    let local = c.broker(&c.local, "sda", "synced");
+    local.initialize(&Timestamp::now(), 0).unwrap();
+    let ts = Timestamp::now().internal();
+    let mut meta = swift_common::db::Metadata::new();
+    meta.insert(
+        "X-Container-Sync-To".into(),
+        ("//realm/cluster/AUTH_b/c".into(), ts.clone()),
+    );
+    meta.insert("X-Container-Sync-Key".into(), ("secret".into(), ts));
+    local.update_metadata(&meta, false).unwrap();
+    let store = crate::container_sync::store::SyncStore::new(&c.local, false);
+    let link = store.sync_path_for(&local.db_file());
+    assert!(!link.exists());
+    c.replicator(local_port).run_once();
+    assert!(
+        std::fs::symlink_metadata(&link).is_ok(),
+        "{} missing",
+        link.display()
+    );
+}

@@ -3,6 +3,7 @@
 //! and remove a handoff copy once its primaries have it.
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{json, Value};
@@ -161,6 +162,7 @@ impl ContainerReplicator {
             }
             responses.push(success);
         }
+        self.queue_misplaced(ring, &broker, &info, &responses);
         if !should_be_here && !self.cleanup_post_replicate(&broker, &info, &responses) {
             for n in &repl_nodes {
                 let key = (n.replication_ip.clone(), n.device.clone());
@@ -623,7 +625,7 @@ impl ContainerReplicator {
     /// nothing was written to it meanwhile.
     fn cleanup_post_replicate(
         &self,
-        broker: &ContainerBroker,
+        broker: &Arc<ContainerBroker>,
         orig: &ReplInfo,
         responses: &[bool],
     ) -> bool {
@@ -680,7 +682,17 @@ impl ContainerReplicator {
 
     /// Removes the DB's directory (under its lock) and then its suffix and partition dirs
     /// when they are empty.
-    pub(super) fn delete_db(&self, broker: &ContainerBroker) -> bool {
+    pub(super) fn delete_db(&self, broker: &Arc<ContainerBroker>) -> bool {
+        if self.defer_reconciler_cleanup(broker) {
+            return true;
+        }
+        // The DB is going away: its container-sync link goes first.
+        if let Err(e) = self.sync_store.remove_synced_container(&broker.db_file()) {
+            tracing::error!(
+                "Failed to remove sync_store entry, db: {}: {e}",
+                broker.db_file().display()
+            );
+        }
         let hash_dir = broker.db_dir().to_path_buf();
         {
             let lock =

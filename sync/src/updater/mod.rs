@@ -75,6 +75,11 @@ impl Counters {
             no_changes: self.no_changes.load(Ordering::Relaxed),
         }
     }
+    fn add(&self, s: SweepStats) {
+        self.successes.fetch_add(s.successes, Ordering::Relaxed);
+        self.failures.fetch_add(s.failures, Ordering::Relaxed);
+        self.no_changes.fetch_add(s.no_changes, Ordering::Relaxed);
+    }
     fn reset(&self) {
         self.successes.store(0, Ordering::Relaxed);
         self.failures.store(0, Ordering::Relaxed);
@@ -161,8 +166,22 @@ impl ContainerUpdater {
         paths
     }
 
-    /// Swift's `container_sweep`: every `*.db` file under `path`, paced by `limiter`.
-    pub fn container_sweep(&self, path: &Path, limiter: &mut RateLimiter, stop: &Stop) {
+    /// Swift's `container_sweep`: every `*.db` file under `path`, paced by `limiter`; returns
+    /// the counts of this partition (also added to the sweep's).
+    pub fn container_sweep(
+        &self,
+        path: &Path,
+        limiter: &mut RateLimiter,
+        stop: &Stop,
+    ) -> SweepStats {
+        let local = Counters::default();
+        self.sweep_dbs(path, limiter, stop, &local);
+        let counts = local.get();
+        self.counters.add(counts);
+        counts
+    }
+
+    fn sweep_dbs(&self, path: &Path, limiter: &mut RateLimiter, stop: &Stop, counters: &Counters) {
         let mut dirs = vec![path.to_path_buf()];
         while let Some(dir) = dirs.pop() {
             let Ok(entries) = std::fs::read_dir(&dir) else {
@@ -179,7 +198,7 @@ impl ContainerUpdater {
                     subdirs.push(p);
                 } else if p.to_str().is_some_and(|s| s.ends_with(".db")) {
                     match self.process_container(&p) {
-                        Ok(outcome) => self.counters.count(outcome),
+                        Ok(outcome) => counters.count(outcome),
                         Err(e) => {
                             tracing::error!("Error processing container {}: {e}", p.display())
                         }
@@ -358,7 +377,17 @@ impl ContainerUpdater {
                         if stop.is_stopped() {
                             return;
                         }
-                        self.container_sweep(&path, &mut limiter, stop);
+                        let begin = Instant::now();
+                        let c = self.container_sweep(&path, &mut limiter, stop);
+                        tracing::debug!(
+                            "Container update sweep of {} completed: {:.2}s, {} successes, \
+                             {} failures, {} with no changes",
+                            path.display(),
+                            begin.elapsed().as_secs_f64(),
+                            c.successes,
+                            c.failures,
+                            c.no_changes
+                        );
                     }
                 });
             }

@@ -288,8 +288,10 @@ pub fn object_server(
         let rest: Vec<&str> = path.splitn(4, '/').collect();
         let obj_path = format!("/{}", rest.get(3).unwrap_or(&""));
         let name = obj_path.strip_prefix(&prefix).unwrap_or("");
-        if let Some(status) = missing.lock().unwrap().get(name) {
-            return (*status, vec![], vec![]);
+        let fault = missing.lock().unwrap().get(name).copied();
+        // EC_FRAGMENT: answer as an object server holding an erasure-coded fragment.
+        if let Some(status) = fault.filter(|s| *s != EC_FRAGMENT) {
+            return (status, vec![], vec![]);
         }
         match objects.iter().find(|o| o.name == name) {
             Some(o) if req.method == "GET" => (
@@ -306,14 +308,25 @@ pub fn object_server(
                     ),
                     ("Date".into(), "Tue, 14 Nov 2023 22:13:21 GMT".into()),
                     ("X-Object-Meta-Color".into(), "blue".into()),
+                    // UTF-8 bytes in a header value, as Swift stores non-ASCII metadata.
+                    ("X-Object-Meta-Name".into(), "ü-ñ".into()),
                     ("X-Object-Sysmeta-Symlink-Target".into(), "tc/target".into()),
-                ],
+                ]
+                .into_iter()
+                .chain(
+                    (fault == Some(EC_FRAGMENT))
+                        .then(|| ("X-Object-Sysmeta-Ec-Frag-Index".into(), "1".into())),
+                )
+                .collect(),
                 o.body.clone(),
             ),
             _ => (404, vec![], vec![]),
         }
     }))
 }
+
+/// An object-server "fault": answer 200 as for an erasure-coded fragment archive.
+pub const EC_FRAGMENT: u16 = 1;
 
 /// Object names mapped to the status a fake server answers for them instead.
 pub type Faults = Arc<Mutex<BTreeMap<String, u16>>>;
@@ -361,19 +374,44 @@ pub fn remote_server_with(faults: Faults, remember: bool) -> FakeServer {
     }))
 }
 
+/// The `swift-container-sync` binary next to this test's target dir, (re)built once per test
+/// process so that a test never runs a stale binary (cargo does not build bins for `-p swift-tests`);
+/// the same command as scripts/test, so in CI it is a no-op.
 pub fn sync_binary() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().and_then(Path::parent).unwrap().to_path_buf();
-    let bin = dir.join("swift-container-sync");
-    if !bin.exists() {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let st = Command::new(cargo)
-            .args(["build", "-p", "swift-sync", "--bin", "swift-container-sync"])
-            .status()
-            .unwrap();
-        assert!(st.success());
-    }
-    bin
+    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let exe = std::env::current_exe().unwrap();
+            let dir = exe.parent().and_then(Path::parent).unwrap().to_path_buf();
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+            let mut cmd = Command::new(cargo);
+            cmd.args(["build", "--quiet", "--workspace", "--bins"])
+                .current_dir(env!("CARGO_MANIFEST_DIR"));
+            // Without the variables cargo sets for test processes: build scripts watching them
+            // would rebuild (as the server harness notes).
+            for (key, _) in std::env::vars_os() {
+                let key = key.to_string_lossy().into_owned();
+                if key.starts_with("CARGO_PKG_")
+                    || matches!(
+                        key.as_str(),
+                        "CARGO_MANIFEST_DIR"
+                            | "CARGO_MANIFEST_PATH"
+                            | "CARGO_CRATE_NAME"
+                            | "CARGO_BIN_NAME"
+                            | "CARGO_PRIMARY_PACKAGE"
+                            | "CARGO_TARGET_TMPDIR"
+                            | "CARGO_RUSTC_CURRENT_DIR"
+                            | "OUT_DIR"
+                    )
+                {
+                    cmd.env_remove(&key);
+                }
+            }
+            let st = cmd.status().unwrap();
+            assert!(st.success(), "building swift-container-sync failed");
+            dir.join("swift-container-sync")
+        })
+        .clone()
 }
 
 pub struct Env {
@@ -558,6 +596,7 @@ pub fn check_put(f: &Fixture, req: &Recorded, remote_path: &str) {
         h.get("x-object-meta-color").map(String::as_str),
         Some("blue")
     );
+    assert_eq!(h.get("x-object-meta-name").map(String::as_str), Some("ü-ñ"));
     assert_eq!(
         h.get("x-symlink-target").map(String::as_str),
         Some("tc/target")
