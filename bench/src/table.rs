@@ -160,6 +160,7 @@ fn label(metric: &str) -> String {
         "p99_ms" => "p99 ms".into(),
         "mean_ms" => "mean ms".into(),
         "secs" => "seconds".into(),
+        "server_us_per_req" => "srv CPU µs/req".into(),
         "mib" => "MiB".into(),
         "bytes_per_row" => "bytes/row".into(),
         other => other.replace('_', " "),
