@@ -5,6 +5,7 @@
 use crate::error::ApiError;
 use bytes::Bytes;
 use http::{HeaderMap, Method};
+use swift_common::config::config_true_value;
 use swift_common::timestamp::Timestamp;
 
 /// Swift's reserved-namespace marker (names starting with it are internal).
@@ -55,7 +56,7 @@ impl SwiftRequest {
 
     /// Is the header present with one of Swift's true values (`true`, `1`, `yes`, `on`, `t`, `y`)?
     pub fn header_true(&self, name: &str) -> bool {
-        self.header(name).is_some_and(|v| config_true(&v))
+        self.header(name).is_some_and(|v| config_true_value(&v))
     }
 
     /// Swift's `valid_timestamp`: `X-Timestamp` parsed, or 400 naming what is wrong.
@@ -134,14 +135,6 @@ pub fn header_text(bytes: &[u8]) -> String {
         Ok(s) => s.to_string(),
         Err(_) => bytes.iter().map(|&b| b as char).collect(),
     }
-}
-
-/// Swift's `config_true_value`.
-pub fn config_true(value: &str) -> bool {
-    matches!(
-        value.trim().to_ascii_lowercase().as_str(),
-        "true" | "1" | "yes" | "on" | "t" | "y"
-    )
 }
 
 fn decode_query_bytes(s: &str) -> Vec<u8> {

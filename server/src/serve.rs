@@ -17,6 +17,12 @@ use tower::ServiceExt;
 /// How long a stop waits for requests in flight.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Most headers one request may carry: Swift lets http.client read up to 1.6 times
+/// (max_meta_count + 36 + extra_header_count) headers, 201 with the default constraints (used
+/// here); hyper's own default of 100 answers 431 to a PUT with 91 metadata items, where Swift's
+/// container server answers 400.
+const MAX_REQUEST_HEADERS: usize = (swift_common::constraints::MAX_META_COUNT + 36) * 8 / 5;
+
 /// Accepts connections until `stop` resolves, then waits (up to 30 s) for open ones to finish.
 /// A connection that has not sent a whole request head within `client_timeout` is closed
 /// without an answer, as Swift's eventlet server does (so slow clients cannot hold the
@@ -34,6 +40,7 @@ pub async fn serve(
     builder
         .title_case_headers(true)
         .keep_alive(true)
+        .max_headers(MAX_REQUEST_HEADERS)
         .timer(hyper_util::rt::TokioTimer::new())
         .header_read_timeout(client_timeout);
     tokio::pin!(stop);

@@ -197,3 +197,41 @@ fn containers_with_object_versioning_are_skipped() {
     assert!(f.remote.requests().is_empty());
     assert_eq!(sync_points(&f), (-1, -1));
 }
+
+#[test]
+fn erasure_coded_fragments_are_never_shipped() {
+    let remote_path = "/v1/AUTH_b/c2";
+    let f = fixture(
+        |port| format!("http://127.0.0.1:{port}{remote_path}"),
+        |_| String::new(),
+        "",
+    );
+    let deleted: BTreeSet<String> = f.deleted.iter().cloned().collect();
+    let mine_live: Vec<String> = share_names(&f, true)
+        .difference(&deleted)
+        .cloned()
+        .collect();
+    assert!(
+        !mine_live.is_empty(),
+        "fixture needs a live row in this node's share"
+    );
+    let ec = mine_live[0].clone();
+    f.object_faults
+        .lock()
+        .unwrap()
+        .insert(ec.clone(), EC_FRAGMENT);
+    let log = run_once(&f.env);
+    assert!(log.contains("holds an erasure-coded fragment"), "{log}");
+    let puts = names_of(&by_method(&f.remote.requests(), "PUT"), remote_path);
+    assert!(!puts.contains(&ec), "a fragment was shipped: {puts:?}");
+    assert_eq!(puts.len(), mine_live.len() - 1);
+    // One GET: a fragment is not retried.
+    let gets = f
+        .objserver
+        .requests()
+        .iter()
+        .filter(|r| r.path.contains(&format!("/{}?", ec)))
+        .count();
+    assert_eq!(gets, 1);
+    assert!(log.contains(", 0 skipped, 1 failed"), "{log}");
+}

@@ -21,6 +21,8 @@ use crate::error::{ApiError, HeaderList};
 use crate::request::{is_container_metadata, title_case, SwiftRequest};
 use axum::response::Response;
 use http::{HeaderName, HeaderValue};
+use swift_common::config::config_true_value;
+pub use swift_common::config::parse_python_int;
 use swift_common::db::{ContainerBroker, ContainerInfo, DbState, Metadata};
 use swift_common::timestamp::Timestamp;
 
@@ -81,28 +83,6 @@ pub fn requested_policy_index(
             py_repr(&raw)
         ))),
     }
-}
-
-/// Python's `int(str)`: surrounding whitespace, a sign, digits with optional single underscores.
-pub fn parse_python_int(raw: &str) -> Option<i64> {
-    let s = raw.trim();
-    let (neg, digits) = match s.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, s.strip_prefix('+').unwrap_or(s)),
-    };
-    if digits.is_empty()
-        || digits.starts_with('_')
-        || digits.ends_with('_')
-        || digits.contains("__")
-    {
-        return None;
-    }
-    let clean: String = digits.chars().filter(|&c| c != '_').collect();
-    if !clean.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let v: i64 = clean.parse().ok()?;
-    Some(if neg { -v } else { v })
 }
 
 /// Python's `repr()` of a str, for the few messages Swift builds with `%r`.
@@ -319,7 +299,7 @@ pub fn should_autocreate(state: &AppState, req: &SwiftRequest, account: &str) ->
         .header("x-backend-auto-create")
         .filter(|v| !v.is_empty())
     {
-        return crate::request::config_true(&v);
+        return config_true_value(&v);
     }
     let prefix = &state.settings.auto_create_account_prefix;
     if account.starts_with(&format!("{prefix}shards_")) {
@@ -359,16 +339,6 @@ pub fn maybe_autocreate(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn python_ints() {
-        assert_eq!(parse_python_int(" 1 "), Some(1));
-        assert_eq!(parse_python_int("-2"), Some(-2));
-        assert_eq!(parse_python_int("1_0"), Some(10));
-        assert_eq!(parse_python_int("1.0"), None);
-        assert_eq!(parse_python_int(""), None);
-        assert_eq!(parse_python_int("abc"), None);
-    }
 
     #[test]
     fn python_repr() {

@@ -33,6 +33,10 @@ pub enum FetchError {
     /// Object servers answered 404 (or nothing newer than a tombstone): the proxy's 404.
     #[error("object not found")]
     NotFound,
+    /// The object is stored erasure-coded: the object servers hold fragments only a proxy can
+    /// decode (not retried: it would not change).
+    #[error("{0}")]
+    ErasureCoded(String),
     /// Every node failed or answered 5xx, on every try (the internal client's UnexpectedResponse).
     #[error("Unexpected response: {0}")]
     Unavailable(String),
@@ -162,6 +166,17 @@ impl ObjectFetcher {
                 }
             };
             let code = resp.status;
+            if (200..300).contains(&code)
+                && header(&resp.headers, "x-object-sysmeta-ec-frag-index").is_some()
+            {
+                // An erasure-coded fragment is not the object; only a proxy can decode it, so
+                // the row fails (and is retried) rather than shipping a fragment.
+                resp.body.drain();
+                return Err(FetchError::ErasureCoded(format!(
+                    "{}:{}{} holds an erasure-coded fragment; container sync reads whole objects only",
+                    node.replication_ip, node.replication_port, full_path
+                )));
+            }
             if (200..300).contains(&code) {
                 let ts = source_timestamp(&resp.headers);
                 if ts < latest_404 {

@@ -288,8 +288,10 @@ pub fn object_server(
         let rest: Vec<&str> = path.splitn(4, '/').collect();
         let obj_path = format!("/{}", rest.get(3).unwrap_or(&""));
         let name = obj_path.strip_prefix(&prefix).unwrap_or("");
-        if let Some(status) = missing.lock().unwrap().get(name) {
-            return (*status, vec![], vec![]);
+        let fault = missing.lock().unwrap().get(name).copied();
+        // EC_FRAGMENT: answer as an object server holding an erasure-coded fragment.
+        if let Some(status) = fault.filter(|s| *s != EC_FRAGMENT) {
+            return (status, vec![], vec![]);
         }
         match objects.iter().find(|o| o.name == name) {
             Some(o) if req.method == "GET" => (
@@ -309,13 +311,22 @@ pub fn object_server(
                     // UTF-8 bytes in a header value, as Swift stores non-ASCII metadata.
                     ("X-Object-Meta-Name".into(), "ü-ñ".into()),
                     ("X-Object-Sysmeta-Symlink-Target".into(), "tc/target".into()),
-                ],
+                ]
+                .into_iter()
+                .chain(
+                    (fault == Some(EC_FRAGMENT))
+                        .then(|| ("X-Object-Sysmeta-Ec-Frag-Index".into(), "1".into())),
+                )
+                .collect(),
                 o.body.clone(),
             ),
             _ => (404, vec![], vec![]),
         }
     }))
 }
+
+/// An object-server "fault": answer 200 as for an erasure-coded fragment archive.
+pub const EC_FRAGMENT: u16 = 1;
 
 /// Object names mapped to the status a fake server answers for them instead.
 pub type Faults = Arc<Mutex<BTreeMap<String, u16>>>;
