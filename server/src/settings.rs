@@ -23,8 +23,8 @@ pub struct Settings {
     pub node_timeout: Duration,
     /// Hosts an `X-Container-Sync-To` URL may name (when not given through a realm).
     pub allowed_sync_hosts: Vec<String>,
-    /// `container-sync-realms.conf` in swift_dir (read when a sync-to value names a realm).
-    pub realms_path: PathBuf,
+    /// `container-sync-realms.conf` in swift_dir, re-read when it changes (as Swift's server does).
+    pub realms: swift_common::realms::Realms,
     /// Accounts whose containers are created on first object update (swift.conf's
     /// `[swift-constraints] auto_create_account_prefix`, `.` by default).
     pub auto_create_account_prefix: String,
@@ -66,7 +66,9 @@ impl Settings {
             conn_timeout: Duration::from_secs_f64(server.conn_timeout.max(0.0)),
             node_timeout: Duration::from_secs_f64(server.node_timeout.max(0.0)),
             allowed_sync_hosts: server.allowed_sync_hosts.clone(),
-            realms_path: server.swift_dir.join("container-sync-realms.conf"),
+            realms: swift_common::realms::Realms::load(
+                &server.swift_dir.join("container-sync-realms.conf"),
+            ),
             auto_create_account_prefix: swift_conf.constraints.auto_create_account_prefix.clone(),
             allow_versions,
             fallocate_reserve: server.fallocate_reserve,
