@@ -30,8 +30,13 @@ pub fn encode_record(rec: &ObjectRecord) -> Result<Vec<u8>, PickleError> {
 
 /// Unpickles one record tuple (any protocol Python writes; Python 2 byte strings are UTF-8).
 pub fn decode_record(data: &[u8]) -> Result<ObjectRecord, PickleError> {
-    let value = serde_pickle::value_from_slice(data, DeOptions::new().decode_strings())
-        .map_err(|e| PickleError(e.to_string()))?;
+    // serde-pickle panics on some malformed sets (its value ordering is not total; found by
+    // fuzz/pickle), so a panic there is one more undecodable entry, not a dead commit.
+    let decoded = std::panic::catch_unwind(|| {
+        serde_pickle::value_from_slice(data, DeOptions::new().decode_strings())
+    })
+    .map_err(|_| PickleError("pickle decoder panicked".into()))?;
+    let value = decoded.map_err(|e| PickleError(e.to_string()))?;
     let items = match value {
         Value::Tuple(v) | Value::List(v) => v,
         other => return Err(PickleError(format!("not a tuple: {other:?}"))),
@@ -95,6 +100,14 @@ fn int(v: &Value) -> Result<i64, PickleError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Regression (fuzz/pickle crash): a pickle whose set holds values serde-pickle cannot
+    /// order made the decoder panic; it must be an error like any other bad entry.
+    #[test]
+    fn unorderable_set_is_an_error_not_a_panic() {
+        let data = include_bytes!("testdata/pickle_unordered_set.bin");
+        assert!(decode_record(data).is_err());
+    }
 
     fn rec() -> ObjectRecord {
         ObjectRecord {
